@@ -1,0 +1,107 @@
+//! Command-line definitions (clap derive). `main.rs` parses, [`crate::app`] runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::logs::HostFrom;
+use crate::output::Format;
+use crate::scan::ProgressMode;
+
+const ABOUT: &str =
+    "Forensic analyzer for Windows Server 2003 / XP security-update logs and packages";
+
+const EXAMPLES: &str = "\
+Examples:
+  kbaudit logs \\\\fileserver\\logs -o timeline.csv      one CSV timeline of every installation run
+  kbaudit logs corpus/logs --tz Asia/Tokyo              also fill started_utc from Japanese hosts' clocks
+  kbaudit logs share/ --events lines.csv -o runs.csv    plus one row per log line
+
+Exit codes: 0 every input processed; 1 some inputs could not be processed (each has a row saying
+why); 2 usage error or nothing could be done.";
+
+#[derive(Debug, Parser)]
+#[command(name = "kbaudit", version, about = ABOUT, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args, Clone)]
+pub struct Common {
+    /// Worker threads (0 = one per core)
+    #[arg(
+        short = 'j',
+        long,
+        global = true,
+        default_value_t = 0,
+        value_name = "N"
+    )]
+    pub threads: usize,
+    /// When to show progress bars on stderr
+    #[arg(long, global = true, value_enum, default_value_t = ProgressMode::Auto, value_name = "WHEN")]
+    pub progress: ProgressMode,
+    /// Do not start CSV files with a UTF-8 byte order mark (Excel needs it to read UTF-8)
+    #[arg(long, global = true)]
+    pub no_bom: bool,
+    /// Write cells from input text as they are, without the ' that stops spreadsheet formulas
+    #[arg(long, global = true)]
+    pub raw_cells: bool,
+    /// Overwrite existing output files
+    #[arg(long, global = true)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One row per installation run found in KB######.log files
+    #[command(after_help = LOGS_HELP)]
+    Logs(LogsArgs),
+}
+
+const LOGS_HELP: &str = "\
+Every file whose name ends in .log is read (a file named on the command line is always read).
+Outcomes: success, reboot_required, failed, cancelled, incomplete (cut off); a file that yields no
+run gets one row with outcome unreadable or no_runs and the reason in `warnings`.
+
+Examples:
+  kbaudit logs \\\\fileserver\\kblogs -o timeline.csv
+  kbaudit logs share/ --tz Asia/Tokyo --codepage shift_jis --format jsonl > runs.jsonl
+  kbaudit logs share/ --host-from grandparent      # share/HOST/WINDOWS/KB123456.log";
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Log files or folders (walked recursively, in sorted order)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write the run table here instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    /// Also write one row per log line to FILE
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// IANA time zone of the hosts' clocks (e.g. Asia/Tokyo), to fill started_utc
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    pub tz: Option<jiff::tz::TimeZone>,
+    /// Legacy code page of logs that are not UTF-8/UTF-16 (default: detect per file)
+    #[arg(long, value_name = "NAME", value_parser = parse_codepage)]
+    pub codepage: Option<&'static encoding_rs::Encoding>,
+    /// Which folder of a log's path names its host
+    #[arg(long, value_enum, default_value_t = HostFrom::Parent, value_name = "LEVEL")]
+    pub host_from: HostFrom,
+}
+
+fn parse_zone(name: &str) -> Result<jiff::tz::TimeZone, String> {
+    jiff::tz::TimeZone::get(name).map_err(|e| format!("unknown time zone {name:?}: {e}"))
+}
+
+pub fn parse_codepage(name: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    crate::logs::decode::encoding_by_name(name).ok_or_else(|| {
+        format!("unknown code page {name:?} (try shift_jis, windows-1252, windows-1251, gbk, big5, euc-kr)")
+    })
+}

@@ -1,0 +1,8 @@
+//! `kbaudit`: a forensic analyzer for Windows Server 2003 / XP security-update installer logs,
+//! update packages and installed binaries. See `DESIGN.md` in the shared folder for the contract.
+
+pub mod app;
+pub mod cli;
+pub mod logs;
+pub mod output;
+pub mod scan;

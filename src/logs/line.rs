@@ -1,0 +1,597 @@
+//! The grammar of one log line: the `<elapsed>: ` prefix, the run-header lines, and the line
+//! families of DESIGN 3.1, each turned into a [`Line`] that keeps the parts a report needs.
+//!
+//! Matching is deliberately loose (substrings rather than whole-line templates) because only a
+//! handful of real logs were ever published and wording drifts between installer versions.
+
+use jiff::civil::DateTime;
+use nom::{
+    IResult, Parser,
+    bytes::complete::{tag, take_while_m_n},
+    character::complete::{char, one_of, space0},
+    combinator::opt,
+};
+
+/// `<seconds>[.,]<3 digits>: ` at the start of a line. Returns elapsed milliseconds and the
+/// message (one space after the colon is part of the prefix; further spaces are the message's).
+pub fn elapsed_prefix(line: &str) -> Option<(u64, &str)> {
+    let parsed: IResult<&str, (u64, u64)> = (
+        space0,
+        take_while_m_n(1, 9, |c: char| c.is_ascii_digit()),
+        one_of(".,"),
+        take_while_m_n(3, 3, |c: char| c.is_ascii_digit()),
+        char(':'),
+        opt(char(' ')),
+    )
+        .map(|(_, secs, _, millis, _, _): (_, &str, _, &str, _, _)| {
+            // Both parts are 1-9 and 3 ASCII digits, so they always parse and never overflow.
+            (secs.parse().unwrap_or(0), millis.parse().unwrap_or(0))
+        })
+        .parse(line);
+    let (rest, (secs, millis)) = parsed.ok()?;
+    Some((secs * 1000 + millis, rest))
+}
+
+/// Byte offsets where another record was glued onto this line: each ` <digits>[.,]<3 digits>: `.
+pub fn glued_record_starts(line: &str) -> impl Iterator<Item = usize> + '_ {
+    let bytes = line.as_bytes();
+    memchr::memchr_iter(b' ', bytes).filter_map(move |space| {
+        let start = space + 1;
+        let digits = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        let after = &bytes[start + digits..];
+        let is_prefix = after.len() >= 5
+            && matches!(after[0], b'.' | b',')
+            && after[1..4].iter().all(u8::is_ascii_digit)
+            && after[4] == b':'
+            && after.get(5).is_none_or(|&b| b == b' ');
+        is_prefix.then_some(start)
+    })
+}
+
+/// `YYYY/MM/DD HH:MM:SS.mmm`, optionally followed by `(local)` or other words.
+pub fn date_line(message: &str) -> Option<DateTime> {
+    fn num(min: usize, max: usize) -> impl Fn(&str) -> IResult<&str, i32> {
+        move |i| {
+            take_while_m_n(min, max, |c: char| c.is_ascii_digit())
+                .map(|d: &str| d.parse().unwrap_or(0))
+                .parse(i)
+        }
+    }
+    let fraction = opt((
+        one_of(".,"),
+        take_while_m_n(1, 3, |c: char| c.is_ascii_digit()),
+    ));
+    let parsed: IResult<&str, _> = (
+        num(4, 4),
+        one_of("/-"),
+        num(1, 2),
+        one_of("/-"),
+        num(1, 2),
+        char(' '),
+        num(1, 2),
+        tag(":"),
+        num(2, 2),
+        tag(":"),
+        num(2, 2),
+        fraction,
+    )
+        .parse(message.trim_start());
+    let (_, (y, _, mo, _, d, _, h, _, mi, _, s, frac)) = parsed.ok()?;
+    let millis = frac.map_or(0, |(_, f): (char, &str)| {
+        let scale = [100, 10, 1][f.len() - 1];
+        f.parse::<i32>().unwrap_or(0) * scale
+    });
+    DateTime::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(mo).ok()?,
+        i8::try_from(d).ok()?,
+        i8::try_from(h).ok()?,
+        i8::try_from(mi).ok()?,
+        i8::try_from(s).ok()?,
+        millis * 1_000_000,
+    )
+    .ok()
+}
+
+/// What a hotpatch-related line says about hotpatching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HotpatchNote {
+    Disabled,
+    Failed,
+    Enabled,
+    Mentioned,
+}
+
+/// The failure line families of DESIGN 3.2 rule 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// `<KB> installation did not complete.`
+    NotCompleted,
+    /// `<KB> Setup encountered an error: <text>`
+    SetupError,
+    /// `Installation was canceled ...` (other than migration, which is [`Line::Blocked`]).
+    InstallCanceled,
+    /// `Service Pack <n> Setup canceled.` — outcome `cancelled`, not `failed`.
+    SetupCanceled,
+}
+
+/// One classified log message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line<'a> {
+    Separator,
+    Date(DateTime),
+    Installer {
+        path: &'a str,
+        version: &'a str,
+    },
+    CommandLine(&'a str),
+    Probe,
+    Check,
+    Analysis,
+    Branch,
+    /// `Installation was canceled because migration is blocked by following files:`
+    Blocked,
+    BlockedFile {
+        kb: &'a str,
+        file: &'a str,
+        version: &'a str,
+        branch: &'a str,
+    },
+    RenameBlock {
+        new: bool,
+    },
+    RenameSource {
+        path: &'a str,
+        version: Option<&'a str>,
+    },
+    RenameDestination {
+        path: &'a str,
+        version: Option<&'a str>,
+    },
+    Copy {
+        path: &'a str,
+    },
+    Register {
+        deregister: bool,
+        code: Option<u32>,
+    },
+    RestorePoint,
+    UserMessage(&'a str),
+    UserInput,
+    /// A message about restarting the computer (wording unverified; see [`mentions_restart`]).
+    Restart,
+    ExtendedCode(u32),
+    MaskedCode(u32),
+    Failure(Failure),
+    Hotpatch(HotpatchNote),
+    Other,
+}
+
+/// The event kinds of the `--events` table (a closed list, DESIGN 3.3).
+impl Line<'_> {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Line::Separator | Line::Date(_) | Line::Installer { .. } | Line::CommandLine(_) => {
+                "header"
+            }
+            Line::Probe => "probe",
+            Line::Check => "check",
+            Line::Analysis => "analysis",
+            Line::Branch => "branch",
+            Line::Blocked | Line::BlockedFile { .. } => "blocked",
+            Line::RenameBlock { .. }
+            | Line::RenameSource { .. }
+            | Line::RenameDestination { .. } => "pending_rename",
+            Line::Copy { .. } => "copy",
+            Line::Register { .. } => "register",
+            Line::RestorePoint => "restore_point",
+            Line::UserMessage(_) | Line::UserInput | Line::Restart => "message",
+            Line::ExtendedCode(_) => "extended_code",
+            Line::MaskedCode(_) => "masked_code",
+            Line::Failure(_) => "failure",
+            Line::Hotpatch(_) => "hotpatch",
+            Line::Other => "other",
+        }
+    }
+
+    /// Whether the line was recognised by words at its start rather than by a keyword anywhere
+    /// (so a fragment of a wrapped line cannot be mistaken for it).
+    pub fn is_anchored(&self) -> bool {
+        !matches!(
+            self,
+            Line::Other
+                | Line::Hotpatch(_)
+                | Line::Restart
+                | Line::Analysis
+                | Line::Check
+                | Line::Branch
+                | Line::Failure(_)
+        )
+    }
+
+    /// The file path a line names, for the events table and the removal order.
+    pub fn path(&self) -> Option<&str> {
+        match *self {
+            Line::Installer { path, .. }
+            | Line::Copy { path }
+            | Line::RenameSource { path, .. }
+            | Line::RenameDestination { path, .. } => Some(path),
+            Line::BlockedFile { file, .. } => Some(file),
+            _ => None,
+        }
+    }
+
+    /// The version a line names.
+    pub fn version(&self) -> Option<&str> {
+        match *self {
+            Line::Installer { version, .. } | Line::BlockedFile { version, .. } => Some(version),
+            Line::RenameSource { version, .. } | Line::RenameDestination { version, .. } => version,
+            _ => None,
+        }
+    }
+}
+
+/// Classifies one message (the text after the elapsed prefix).
+pub fn classify(message: &str) -> Line<'_> {
+    let m = message.trim();
+    let Some(&first) = m.as_bytes().first() else {
+        return Line::Other;
+    };
+    if first == b'=' && m.len() >= 10 && m.bytes().all(|b| b == b'=') {
+        return Line::Separator;
+    }
+    if first.is_ascii_digit()
+        && let Some(dt) = date_line(m)
+    {
+        return Line::Date(dt);
+    }
+    if let Some((_, switches)) = m.split_once("started with following command line:") {
+        return Line::CommandLine(switches.trim());
+    }
+    if let Some(line) = installer_line(m) {
+        return line;
+    }
+    if let Some((_, value)) = m.split_once("extended error code =")
+        && let Some(code) = first_hex(value)
+    {
+        return Line::ExtendedCode(code);
+    }
+    if let Some((_, value)) = m.split_once("masked to ")
+        && let Some(code) = first_hex(value)
+    {
+        return Line::MaskedCode(code);
+    }
+    if let Some(path) = m.strip_prefix("Copied file:") {
+        return Line::Copy { path: path.trim() };
+    }
+    if let Some(rest) = m.strip_prefix("Source:") {
+        let (path, version) = path_and_version(rest);
+        return Line::RenameSource { path, version };
+    }
+    if let Some(rest) = m.strip_prefix("Destination:") {
+        let (path, version) = path_and_version(rest);
+        return Line::RenameDestination { path, version };
+    }
+    if m.starts_with("----") {
+        if m.contains("Old Information") {
+            return Line::RenameBlock { new: false };
+        }
+        if m.contains("New Information") {
+            return Line::RenameBlock { new: true };
+        }
+    }
+    if let Some(text) = m.strip_prefix("Message displayed to the user:") {
+        return Line::UserMessage(text.trim());
+    }
+    if m.starts_with("User Input:") {
+        return Line::UserInput;
+    }
+    if let Some(at) = m.find("Registering")
+        && m.contains("Uninstall Program")
+    {
+        let deregister = m[..at].ends_with("De");
+        let code = m.rsplit_once(',').and_then(|(_, c)| first_hex(c));
+        return Line::Register { deregister, code };
+    }
+    if m.starts_with("System Restore Point set") {
+        return Line::RestorePoint;
+    }
+    if let Some(line) = blocked_file(m) {
+        return line;
+    }
+    if m.contains("migration is blocked") {
+        return Line::Blocked;
+    }
+    if let Some(failure) = failure(m) {
+        return Line::Failure(failure);
+    }
+    if let Some(note) = hotpatch_note(m) {
+        return Line::Hotpatch(note);
+    }
+    if m.contains("AnalyzeForBranching") {
+        return Line::Branch;
+    }
+    if m.contains("AnalyzeComponents") || m.contains("AnalyzePhase") {
+        return Line::Analysis;
+    }
+    if m.contains("CheckSystem") || m.starts_with("SetProductTypes") {
+        return Line::Check;
+    }
+    if m.starts_with("In Function")
+        || m.starts_with("GetCatVersion")
+        || m.starts_with("LoadFileQueues")
+    {
+        return Line::Probe;
+    }
+    if mentions_restart(m) {
+        return Line::Restart;
+    }
+    Line::Other
+}
+
+/// `<extract dir>\update\update.exe (version a.b.c.d)` (or `spuninst.exe`, or any other `.exe`).
+fn installer_line(m: &str) -> Option<Line<'_>> {
+    let (path, rest) = m.rsplit_once(" (version ")?;
+    let version = rest.strip_suffix(')')?.trim();
+    let path = path.trim();
+    path.to_ascii_lowercase()
+        .ends_with(".exe")
+        .then_some(Line::Installer { path, version })
+}
+
+/// `Package KB<n>, File <path>, Version <v>, Branch <BRANCH>`
+fn blocked_file(m: &str) -> Option<Line<'_>> {
+    let rest = m.strip_prefix("Package ")?;
+    let (kb, rest) = rest.split_once(", File ")?;
+    let (file, rest) = rest.split_once(", Version ").unwrap_or((rest, ""));
+    let (version, branch) = rest.split_once(", Branch ").unwrap_or((rest, ""));
+    Some(Line::BlockedFile {
+        kb: kb.trim(),
+        file: file.trim(),
+        version: version.trim(),
+        branch: branch.trim(),
+    })
+}
+
+fn failure(m: &str) -> Option<Failure> {
+    if m.contains("installation did not complete") {
+        Some(Failure::NotCompleted)
+    } else if m.contains("Setup encountered an error") {
+        Some(Failure::SetupError)
+    } else if m.contains("Setup canceled") || m.contains("Setup cancelled") {
+        Some(Failure::SetupCanceled)
+    } else if m.contains("Installation was canceled") || m.contains("Installation was cancelled") {
+        Some(Failure::InstallCanceled)
+    } else {
+        None
+    }
+}
+
+/// Hotpatch wording is unverified beyond the two "disabled" lines, so read it by keywords.
+fn hotpatch_note(m: &str) -> Option<HotpatchNote> {
+    if !(m.contains("otpatch") || m.contains("OTPATCH")) {
+        return None;
+    }
+    let lower = m.to_ascii_lowercase();
+    let note = if lower.contains("disable") {
+        HotpatchNote::Disabled
+    } else if lower.contains("fail") || lower.contains("error") {
+        HotpatchNote::Failed
+    } else if [
+        "enabled",
+        "installed",
+        "applied",
+        "success",
+        "using hotpatch",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        HotpatchNote::Enabled
+    } else {
+        HotpatchNote::Mentioned
+    };
+    Some(note)
+}
+
+/// A message about restarting the computer. The closing wording of a reboot-required run has not
+/// been seen in a public log, so this looks for the idea rather than a sentence: "restart" or
+/// "reboot" together with what is restarted or why, or the Japanese 再起動.
+pub fn mentions_restart(text: &str) -> bool {
+    if text.contains("再起動") {
+        return true;
+    }
+    let has_keyword_hint = ["estart", "ESTART", "eboot", "EBOOT"]
+        .iter()
+        .any(|k| text.contains(k));
+    if !has_keyword_hint {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("/norestart") || lower.contains("/forcerestart") {
+        return false;
+    }
+    [
+        "computer", "system", "required", "require", "pending", "must", "needed",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// `<path> (<version>)` with the version optional; `path` may be empty (a pending delete).
+fn path_and_version(rest: &str) -> (&str, Option<&str>) {
+    let rest = rest.trim();
+    if let Some(body) = rest.strip_suffix(')') {
+        if let Some((path, version)) = body.rsplit_once(" (") {
+            return (path.trim(), Some(version.trim()));
+        }
+        if let Some(version) = body.strip_prefix('(') {
+            return ("", Some(version.trim()));
+        }
+    }
+    (rest, None)
+}
+
+/// The first `0x<hex>` number in a text (codes are logged this way).
+pub fn first_hex(text: &str) -> Option<u32> {
+    let at = text.find("0x").or_else(|| text.find("0X"))?;
+    let digits = &text[at + 2..];
+    let len = digits.bytes().take_while(u8::is_ascii_hexdigit).count();
+    u32::from_str_radix(&digits[..len.min(8)], 16).ok()
+}
+
+/// `KB` followed by 5 to 8 digits, anywhere in a text (case-insensitive). Returns the number.
+pub fn find_kb(text: &str) -> Option<u32> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(2)).find_map(|i| {
+        if !bytes[i..i + 2].eq_ignore_ascii_case(b"kb") {
+            return None;
+        }
+        if i > 0 && bytes[i - 1].is_ascii_alphabetic() {
+            return None;
+        }
+        let digits = bytes[i + 2..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        (5..=8)
+            .contains(&digits)
+            .then(|| text[i + 2..i + 2 + digits].parse().ok())?
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_with_dot_or_comma() {
+        assert_eq!(elapsed_prefix("0.172: hello"), Some((172, "hello")));
+        assert_eq!(
+            elapsed_prefix("1448,406:   spaced"),
+            Some((1_448_406, "  spaced"))
+        );
+        assert_eq!(elapsed_prefix("12.34: two decimals"), None);
+        assert_eq!(elapsed_prefix("no prefix"), None);
+        assert_eq!(elapsed_prefix("0.000:"), Some((0, "")));
+    }
+
+    #[test]
+    fn glued_records_are_found() {
+        let line = "0.172: Copied file:  C:\\a.dll 0.172: Copied file:  C:\\b.dll 1,297: x";
+        let starts: Vec<usize> = glued_record_starts(line).collect();
+        assert_eq!(starts.len(), 2);
+        assert!(line[starts[0]..].starts_with("0.172: Copied file:  C:\\b.dll"));
+        assert!(line[starts[1]..].starts_with("1,297: x"));
+        assert_eq!(glued_record_starts("at 11:15:14.123 (local)").count(), 0);
+    }
+
+    #[test]
+    fn header_lines() {
+        let dt = date_line("2005/06/17 12:33:45.123 (local)").unwrap();
+        assert_eq!(dt.to_string(), "2005-06-17T12:33:45.123");
+        assert_eq!(classify("=".repeat(62).as_str()), Line::Separator);
+        assert_eq!(
+            classify(r"c:\3f2e1a\update\update.exe (version 6.1.22.4)"),
+            Line::Installer {
+                path: r"c:\3f2e1a\update\update.exe",
+                version: "6.1.22.4"
+            }
+        );
+        assert_eq!(
+            classify("Hotfix started with following command line: /quiet /ER"),
+            Line::CommandLine("/quiet /ER")
+        );
+        assert!(date_line("2005/13/17 12:33:45.123").is_none());
+    }
+
+    #[test]
+    fn line_families() {
+        assert_eq!(
+            classify("Update.exe extended error code = 0xf117"),
+            Line::ExtendedCode(0xf117)
+        );
+        assert_eq!(
+            classify(
+                "Update.exe return code was masked to 0x643 for MSI custom action compliance."
+            ),
+            Line::MaskedCode(0x643)
+        );
+        assert_eq!(
+            classify("Copied file:  C:\\WINDOWS\\x.dll"),
+            Line::Copy {
+                path: "C:\\WINDOWS\\x.dll"
+            }
+        );
+        assert_eq!(
+            classify("Destination:C:\\WINDOWS\\system32\\ntdll.dll (5.2.3790.1830)"),
+            Line::RenameDestination {
+                path: "C:\\WINDOWS\\system32\\ntdll.dll",
+                version: Some("5.2.3790.1830")
+            }
+        );
+        assert_eq!(
+            classify("Destination:"),
+            Line::RenameDestination {
+                path: "",
+                version: None
+            }
+        );
+        assert_eq!(
+            classify("Registering Uninstall Program for -> KB1, KB1 , 0x0"),
+            Line::Register {
+                deregister: false,
+                code: Some(0)
+            }
+        );
+        assert_eq!(
+            classify("DeRegistering the Uninstall Program -> KB1, 0"),
+            Line::Register {
+                deregister: true,
+                code: None
+            }
+        );
+        assert_eq!(
+            classify("KB1 installation did not complete."),
+            Line::Failure(Failure::NotCompleted)
+        );
+        assert_eq!(
+            classify("Service Pack 1 Setup canceled."),
+            Line::Failure(Failure::SetupCanceled)
+        );
+        assert_eq!(
+            classify("AnalyzeComponents: Hotpatch analysis disabled; skipping."),
+            Line::Hotpatch(HotpatchNote::Disabled)
+        );
+        assert_eq!(
+            classify("1234 CheckSystem: Failed to get product build type."),
+            Line::Check
+        );
+        assert_eq!(
+            classify("Package KB890000, File c:\\w\\a.dll, Version 5.2.3790.10, Branch QFE"),
+            Line::BlockedFile {
+                kb: "KB890000",
+                file: "c:\\w\\a.dll",
+                version: "5.2.3790.10",
+                branch: "QFE"
+            }
+        );
+        assert_eq!(classify("You must restart your computer."), Line::Restart);
+        assert_eq!(classify("/norestart given"), Line::Other);
+    }
+
+    #[test]
+    fn kb_numbers() {
+        assert_eq!(find_kb("KB897341.log"), Some(897_341));
+        assert_eq!(find_kb("WindowsServer2003-kb902400-x86-JPN"), Some(902_400));
+        assert_eq!(find_kb("svcpack.log"), None);
+        assert_eq!(find_kb("WKB1234567"), None);
+        assert_eq!(first_hex("error 0xE0000102."), Some(0xe000_0102));
+    }
+}

@@ -1,0 +1,182 @@
+//! `kbaudit logs`: installer logs → one row per installation run (DESIGN 3).
+
+pub mod codes;
+pub mod decode;
+pub mod line;
+mod report;
+pub mod run;
+
+use std::path::Path;
+
+use encoding_rs::Encoding;
+use jiff::tz::TimeZone;
+
+pub use report::{EventRow, RunRow};
+use run::{FileNotes, Run};
+
+use crate::scan::Input;
+
+/// Where the host name comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum HostFrom {
+    /// The folder holding the log (`share/HOST/KB123456.log`).
+    #[default]
+    Parent,
+    /// The folder above that (`share/HOST/Windows/KB123456.log`).
+    Grandparent,
+    /// Leave the host empty.
+    None,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LogOptions {
+    /// Forced legacy code page; detected per file when `None`.
+    pub codepage: Option<&'static Encoding>,
+    /// Zone of the hosts' clocks, to fill `started_utc`.
+    pub tz: Option<TimeZone>,
+    pub host_from: HostFrom,
+    /// Keep every line for the `--events` table.
+    pub events: bool,
+}
+
+/// Why a file yields no run rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The file could not be read or is not text; counts as a failed input (exit code 1).
+    Unreadable(String),
+    /// The file was read but holds no installer run.
+    NoRuns(String),
+}
+
+/// Everything read from one log file.
+#[derive(Debug, Clone)]
+pub struct LogFile {
+    pub source: String,
+    pub host: String,
+    /// KB number from the file name.
+    pub file_kb: Option<u32>,
+    pub encoding: Option<&'static str>,
+    /// Installer runs, in file order, numbered from 1.
+    pub runs: Vec<Run>,
+    /// Records outside any installer run (kept for the events table).
+    pub stray: Vec<Run>,
+    pub problem: Option<Problem>,
+    pub warnings: Vec<String>,
+}
+
+impl LogFile {
+    pub fn is_unreadable(&self) -> bool {
+        matches!(self.problem, Some(Problem::Unreadable(_)))
+    }
+
+    /// The KB a run belongs to: file name first, then the `[name]` line, then its messages.
+    pub fn kb_of(&self, run: &Run) -> Option<u32> {
+        self.file_kb.or(run.name_kb).or(run.message_kb)
+    }
+}
+
+impl LogFile {
+    /// A file with nothing read yet; host and KB come from its path.
+    fn new(path: &Path, options: &LogOptions) -> Self {
+        LogFile {
+            source: path.display().to_string(),
+            host: host_of(path, options.host_from),
+            file_kb: path
+                .file_name()
+                .and_then(|n| line::find_kb(&n.to_string_lossy())),
+            encoding: None,
+            runs: Vec::new(),
+            stray: Vec::new(),
+            problem: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Reads and analyses one input.
+pub fn read_log(input: &Input, options: &LogOptions) -> LogFile {
+    if let Some(problem) = &input.problem {
+        let mut file = LogFile::new(&input.path, options);
+        file.problem = Some(Problem::Unreadable(problem.clone()));
+        return file;
+    }
+    match std::fs::read(&input.path) {
+        Ok(bytes) => analyze_bytes(&input.path, &bytes, options),
+        Err(e) => {
+            let mut file = LogFile::new(&input.path, options);
+            file.problem = Some(Problem::Unreadable(format!("cannot read: {e}")));
+            file
+        }
+    }
+}
+
+/// Analyses the bytes of a log that lives (or lived) at `path`.
+pub fn analyze_bytes(path: &Path, bytes: &[u8], options: &LogOptions) -> LogFile {
+    let mut file = LogFile::new(path, options);
+    fill(&mut file, bytes, options);
+    file
+}
+
+fn fill(file: &mut LogFile, bytes: &[u8], options: &LogOptions) {
+    if bytes.is_empty() {
+        file.problem = Some(Problem::NoRuns("empty file".into()));
+        return;
+    }
+    let decoded = decode::decode(bytes, options.codepage);
+    file.encoding = Some(decoded.encoding);
+    if decoded.had_errors {
+        file.warnings.push(format!(
+            "invalid bytes for {} replaced with U+FFFD (try --codepage)",
+            decoded.encoding
+        ));
+    }
+    let mut notes = FileNotes::default();
+    let all = run::split_runs(&decoded.text, options.events, &mut notes);
+    if let Some(&first) = notes.truncated_lines.first() {
+        file.warnings.push(format!(
+            "{} line(s) longer than {} bytes cut (first at line {first})",
+            notes.truncated_lines.len(),
+            run::MAX_LINE_BYTES
+        ));
+    }
+    for mut candidate in all {
+        if candidate.known_records == 0 {
+            file.warnings.push(format!(
+                "lines {}-{} are not part of an installer run",
+                candidate.first_line, candidate.last_line
+            ));
+            candidate.index = 0;
+            file.stray.push(candidate);
+        } else {
+            candidate.index = file.runs.len() as u32 + 1;
+            file.runs.push(candidate);
+        }
+    }
+    if file.runs.is_empty() {
+        file.problem = Some(if decoded.looks_binary {
+            Problem::Unreadable("binary content, not a text log".into())
+        } else if file.stray.is_empty() {
+            Problem::NoRuns("no log lines (only blank lines)".into())
+        } else {
+            Problem::NoRuns("no installer log lines found (not a Package Installer log?)".into())
+        });
+        file.warnings
+            .retain(|w| !w.ends_with("not part of an installer run"));
+    } else if decoded.looks_binary {
+        file.warnings.push("file is mostly binary content".into());
+    }
+}
+
+/// The host name a log path implies.
+pub fn host_of(path: &Path, from: HostFrom) -> String {
+    let levels = match from {
+        HostFrom::Parent => 1,
+        HostFrom::Grandparent => 2,
+        HostFrom::None => return String::new(),
+    };
+    path.ancestors()
+        .nth(levels)
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

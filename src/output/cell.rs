@@ -1,0 +1,106 @@
+//! One output cell, typed so that each format writes it in the shape its readers keep
+//! (DESIGN 2, CSV conventions): codes as `0x` hex, times without a zone as `YYYY-MM-DD
+//! HH:MM:SS.fff`, and text from the input guarded against formula evaluation.
+
+use std::borrow::Cow;
+
+use jiff::{Timestamp, civil::DateTime};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'a> {
+    Empty,
+    /// Text that came from an input (log lines, paths, names): guarded in CSV.
+    Text(Cow<'a, str>),
+    /// Text we chose (enum labels, encoding names): written as is.
+    Word(&'static str),
+    Int(i64),
+    /// A duration or elapsed value in milliseconds, written as seconds with three decimals.
+    Millis(u64),
+    /// A code, written as lower-case `0x` hex.
+    Hex(u32),
+    Bool(bool),
+    /// A local wall-clock time without a zone.
+    Local(DateTime),
+    Utc(Timestamp),
+}
+
+impl<'a> Cell<'a> {
+    pub fn text(s: impl Into<Cow<'a, str>>) -> Self {
+        Cell::Text(s.into())
+    }
+
+    /// `Text` when present, `Empty` otherwise.
+    pub fn opt_text(s: Option<&'a str>) -> Self {
+        s.map_or(Cell::Empty, Cell::text)
+    }
+
+    pub fn opt<T>(value: Option<T>, f: impl FnOnce(T) -> Cell<'a>) -> Self {
+        value.map_or(Cell::Empty, f)
+    }
+
+    /// The CSV rendering. `guard` prefixes formula triggers with `'`.
+    pub fn to_csv(&self, guard: bool) -> Cow<'_, str> {
+        match self {
+            Cell::Empty => Cow::Borrowed(""),
+            Cell::Text(s) if guard && needs_guard(s) => Cow::Owned(format!("'{s}")),
+            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Word(s) => Cow::Borrowed(s),
+            Cell::Int(n) => Cow::Owned(n.to_string()),
+            Cell::Millis(ms) => Cow::Owned(format!("{}.{:03}", ms / 1000, ms % 1000)),
+            Cell::Hex(code) => Cow::Owned(format!("{code:#x}")),
+            Cell::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            Cell::Local(dt) => Cow::Owned(dt.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string()),
+            Cell::Utc(ts) => Cow::Owned(ts.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string()),
+        }
+    }
+
+    /// The JSON rendering: raw text, numbers as numbers, times in RFC 3339.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Cell::Empty => Value::Null,
+            Cell::Text(s) => Value::String(s.to_string()),
+            Cell::Word(s) => Value::String((*s).to_string()),
+            Cell::Int(n) => Value::from(*n),
+            Cell::Millis(ms) => Value::from(*ms as f64 / 1000.0),
+            Cell::Hex(code) => Value::String(format!("{code:#x}")),
+            Cell::Bool(b) => Value::Bool(*b),
+            Cell::Local(dt) => Value::String(dt.strftime("%Y-%m-%dT%H:%M:%S%.3f").to_string()),
+            Cell::Utc(ts) => Value::String(ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+        }
+    }
+}
+
+/// Spreadsheets evaluate a cell that starts with one of these (OWASP "CSV injection").
+pub fn needs_guard(s: &str) -> bool {
+    matches!(
+        s.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guards_only_input_text() {
+        assert_eq!(
+            Cell::text("=cmd|'/c calc'!A1").to_csv(true),
+            "'=cmd|'/c calc'!A1"
+        );
+        assert_eq!(Cell::text("=x").to_csv(false), "=x");
+        assert_eq!(Cell::text("-1").to_csv(true), "'-1");
+        assert_eq!(Cell::Int(-1).to_csv(true), "-1");
+        assert_eq!(Cell::text("C:\\x").to_csv(true), "C:\\x");
+    }
+
+    #[test]
+    fn shapes_spreadsheets_keep() {
+        assert_eq!(Cell::Hex(0xf117).to_csv(true), "0xf117");
+        assert_eq!(Cell::Millis(1_448_406).to_csv(true), "1448.406");
+        let dt = DateTime::constant(2005, 6, 17, 12, 33, 45, 123_000_000);
+        assert_eq!(Cell::Local(dt).to_csv(true), "2005-06-17 12:33:45.123");
+        assert_eq!(Cell::Local(dt).to_json(), "2005-06-17T12:33:45.123");
+    }
+}

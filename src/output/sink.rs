@@ -1,0 +1,144 @@
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::{Format, Row};
+
+/// Choices shared by every table a run writes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutputOptions {
+    pub format: Format,
+    pub no_bom: bool,
+    pub raw_cells: bool,
+    pub force: bool,
+}
+
+/// Refuses to start a run whose output file exists, unless `--force` (checked before any work).
+pub fn check_writable(path: &Path, force: bool) -> anyhow::Result<()> {
+    if path.exists() && !force {
+        anyhow::bail!(
+            "{}: output file exists (use --force to overwrite)",
+            path.display()
+        );
+    }
+    if path.is_dir() {
+        anyhow::bail!("{}: output path is a directory", path.display());
+    }
+    Ok(())
+}
+
+/// Writes one table to stdout or to a file, which appears under its name only when complete.
+pub struct TableWriter {
+    out: Encoder,
+    guard: bool,
+    columns: &'static [&'static str],
+    file: Option<PendingFile>,
+}
+
+type Sink = Box<dyn Write + Send>;
+
+enum Encoder {
+    Csv(Box<csv::Writer<Sink>>),
+    Jsonl(BufWriter<Sink>),
+}
+
+/// The temporary file behind a `-o` output, removed if the run does not finish.
+struct PendingFile {
+    temp: PathBuf,
+    target: PathBuf,
+    done: bool,
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+impl TableWriter {
+    /// Opens the table and writes its header. `path` `None` (or `-`) means stdout.
+    pub fn create<R: Row>(path: Option<&Path>, options: OutputOptions) -> anyhow::Result<Self> {
+        let path = path.filter(|p| p.as_os_str() != "-");
+        let (mut sink, file): (Sink, _) = match path {
+            None => (Box::new(io::stdout()), None),
+            Some(target) => {
+                check_writable(target, options.force)?;
+                let name = target.file_name().unwrap_or_default().to_string_lossy();
+                let temp =
+                    target.with_file_name(format!(".{name}.kbaudit-{}.tmp", std::process::id()));
+                let handle = File::create(&temp).map_err(|e| {
+                    anyhow::anyhow!("{}: cannot create output: {e}", target.display())
+                })?;
+                let pending = PendingFile {
+                    temp,
+                    target: target.to_path_buf(),
+                    done: false,
+                };
+                (Box::new(handle), Some(pending))
+            }
+        };
+        let out = match options.format {
+            Format::Csv => {
+                // Excel (Japanese Excel above all) needs the BOM to read UTF-8; pipes do not.
+                if file.is_some() && !options.no_bom {
+                    sink.write_all("\u{feff}".as_bytes())?;
+                }
+                let mut csv = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .buffer_capacity(256 * 1024)
+                    .from_writer(sink);
+                csv.write_record(R::COLUMNS)?;
+                Encoder::Csv(Box::new(csv))
+            }
+            Format::Jsonl => Encoder::Jsonl(BufWriter::with_capacity(256 * 1024, sink)),
+        };
+        Ok(TableWriter {
+            out,
+            guard: !options.raw_cells,
+            columns: R::COLUMNS,
+            file,
+        })
+    }
+
+    pub fn write<R: Row>(&mut self, row: &R) -> io::Result<()> {
+        debug_assert_eq!(R::COLUMNS, self.columns);
+        let cells = row.cells();
+        match &mut self.out {
+            Encoder::Csv(csv) => {
+                for cell in &cells {
+                    csv.write_field(cell.to_csv(self.guard).as_bytes())?;
+                }
+                csv.write_record(None::<&[u8]>)?;
+                Ok(())
+            }
+            Encoder::Jsonl(out) => {
+                let mut object = serde_json::Map::with_capacity(cells.len());
+                for (name, cell) in self.columns.iter().zip(&cells) {
+                    object.insert((*name).to_string(), cell.to_json());
+                }
+                serde_json::to_writer(&mut *out, &object)?;
+                out.write_all(b"\n")
+            }
+        }
+    }
+
+    /// Flushes and, for a file, moves it under its final name.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        match &mut self.out {
+            Encoder::Csv(csv) => csv.flush()?,
+            Encoder::Jsonl(out) => out.flush()?,
+        }
+        if let Some(file) = self.file.as_mut() {
+            std::fs::rename(&file.temp, &file.target).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: cannot move output into place: {e}",
+                    file.target.display()
+                )
+            })?;
+            file.done = true;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,213 @@
+//! Walking inputs, processing them in parallel in bounded chunks, and progress bars.
+//!
+//! Inputs are walked in sorted order and processed in chunks: each chunk is mapped in parallel and
+//! its results are handed over in input order before the next chunk starts. Output is therefore
+//! the same for any thread count, and memory holds one chunk's results, however many files.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+/// One input file (or a named path that could not be used, with the reason).
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    pub size: u64,
+    /// Why this input cannot be read (missing, unreadable directory, nothing matched under it).
+    pub problem: Option<String>,
+}
+
+/// Collects the files under `paths` that `accept` takes, sorted by name within each directory.
+/// A file named explicitly is always taken. A path that does not exist, a directory that cannot
+/// be read, and a directory holding no matching file are kept as inputs with a `problem`.
+pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> bool) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    for root in paths {
+        let metadata = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                inputs.push(problem(root, format!("cannot open: {e}")));
+                continue;
+            }
+        };
+        if !metadata.is_dir() {
+            inputs.push(Input {
+                path: root.clone(),
+                size: metadata.len(),
+                problem: None,
+            });
+            continue;
+        }
+        let before = inputs.len();
+        let walk = walkdir::WalkDir::new(root)
+            .sort_by_file_name()
+            .follow_links(false);
+        for entry in walk {
+            match entry {
+                Ok(entry) => {
+                    let path = entry.path();
+                    // Symbolic links to files are read; links to directories are not followed.
+                    let is_file =
+                        entry.file_type().is_file() || (entry.path_is_symlink() && path.is_file());
+                    if is_file && accept(path) {
+                        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                        inputs.push(Input {
+                            path: path.to_path_buf(),
+                            size,
+                            problem: None,
+                        });
+                    }
+                }
+                Err(e) => {
+                    let path = e.path().unwrap_or(root).to_path_buf();
+                    inputs.push(problem(&path, format!("cannot read directory: {e}")));
+                }
+            }
+        }
+        if inputs.len() == before {
+            inputs.push(problem(
+                root,
+                format!("no {what} found under this directory"),
+            ));
+        }
+    }
+    inputs
+}
+
+fn problem(path: &Path, why: String) -> Input {
+    Input {
+        path: path.to_path_buf(),
+        size: 0,
+        problem: Some(why),
+    }
+}
+
+/// Whether a path's name ends in `.ext` (case-insensitive).
+pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// When to draw progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ProgressMode {
+    /// Only when stderr is a terminal.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// A progress bar on stderr counting bytes (with rate and ETA) and items.
+pub struct Progress {
+    bar: ProgressBar,
+    total_items: usize,
+    noun: &'static str,
+}
+
+impl Progress {
+    pub fn new(
+        mode: ProgressMode,
+        total_bytes: u64,
+        total_items: usize,
+        noun: &'static str,
+    ) -> Self {
+        let visible = match mode {
+            ProgressMode::Always => true,
+            ProgressMode::Never => false,
+            ProgressMode::Auto => std::io::stderr().is_terminal(),
+        };
+        let bar = if visible {
+            let bar =
+                ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+            )
+            .expect("static template is valid")
+            .progress_chars("=> ");
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        let progress = Progress {
+            bar,
+            total_items,
+            noun,
+        };
+        progress.items_done(0);
+        progress
+    }
+
+    pub fn add_bytes(&self, n: u64) {
+        self.bar.inc(n);
+    }
+
+    pub fn items_done(&self, done: usize) {
+        if !self.bar.is_hidden() {
+            self.bar
+                .set_message(format!("{done}/{} {}", self.total_items, self.noun));
+        }
+    }
+
+    /// Prints a line above the bar (or plainly when there is none).
+    pub fn println(&self, line: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// A thread pool of `threads` workers (0 = one per core).
+pub fn thread_pool(threads: usize) -> anyhow::Result<rayon::ThreadPool> {
+    Ok(rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?)
+}
+
+/// Maps `work` over `inputs` in parallel, chunk by chunk, and hands results to `emit` in input
+/// order. Stops at the first error `emit` returns (e.g. a closed output pipe).
+pub fn map_ordered<T, W, E>(
+    pool: &rayon::ThreadPool,
+    inputs: &[Input],
+    progress: &Progress,
+    work: W,
+    mut emit: E,
+) -> anyhow::Result<()>
+where
+    T: Send,
+    W: Fn(&Input) -> T + Sync,
+    E: FnMut(&Input, T) -> anyhow::Result<()>,
+{
+    let chunk_len = (pool.current_num_threads() * 32).max(64);
+    let mut done = 0;
+    for chunk in inputs.chunks(chunk_len) {
+        let results: Vec<T> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|input| {
+                    let result = work(input);
+                    progress.add_bytes(input.size);
+                    result
+                })
+                .collect()
+        });
+        for (input, result) in chunk.iter().zip(results) {
+            emit(input, result)?;
+        }
+        done += chunk.len();
+        progress.items_done(done);
+    }
+    Ok(())
+}
