@@ -2,7 +2,9 @@
 //! update packages and installed binaries. See `DESIGN.md` in the shared folder for the contract.
 
 pub mod app;
+pub mod cab;
 pub mod cli;
 pub mod logs;
 pub mod output;
+pub mod pe;
 pub mod scan;
