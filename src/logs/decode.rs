@@ -9,8 +9,10 @@ use std::borrow::Cow;
 
 use encoding_rs::{Encoding, SHIFT_JIS, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
-/// How many leading bytes are sampled to recognise UTF-16 without a BOM or binary content.
+/// How many leading bytes are sampled to recognise UTF-16 without a BOM.
 const SNIFF_BYTES: usize = 64 * 1024;
+/// How many leading characters are sampled to recognise binary content.
+const SNIFF_CHARS: usize = 1024;
 
 /// A decoded log: its text and how it was obtained.
 #[derive(Debug)]
@@ -110,6 +112,9 @@ fn utf8_allowing_cut_tail(bytes: &[u8]) -> Option<&str> {
 /// UTF-16 without a BOM: text in a Latin script has a NUL in every other byte.
 fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
     let sample = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    if memchr::memchr(0, sample).is_none() {
+        return None;
+    }
     let pairs = sample.len() / 2;
     if pairs < 2 {
         return None;
@@ -150,7 +155,7 @@ fn looks_japanese(text: &str) -> bool {
 fn looks_binary(text: &str) -> bool {
     let mut total = 0usize;
     let mut odd = 0usize;
-    for c in text.chars().take(SNIFF_BYTES) {
+    for c in text.chars().take(SNIFF_CHARS) {
         total += 1;
         let control = (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c' | '\x1a'))
             || c == '\u{fffd}';

@@ -33,24 +33,22 @@ pub fn elapsed_prefix(line: &str) -> Option<(u64, &str)> {
 }
 
 /// Byte offsets where another record was glued onto this line: each ` <digits>[.,]<3 digits>: `.
+/// Anchored on the colon, which is much rarer in a line than a space.
 pub fn glued_record_starts(line: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = line.as_bytes();
-    memchr::memchr_iter(b' ', bytes).filter_map(move |space| {
-        let start = space + 1;
-        let digits = bytes[start..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if digits == 0 || digits > 9 {
+    memchr::memchr_iter(b':', bytes).filter_map(move |colon| {
+        if bytes.get(colon + 1).is_some_and(|&b| b != b' ') || colon < 6 {
             return None;
         }
-        let after = &bytes[start + digits..];
-        let is_prefix = after.len() >= 5
-            && matches!(after[0], b'.' | b',')
-            && after[1..4].iter().all(u8::is_ascii_digit)
-            && after[4] == b':'
-            && after.get(5).is_none_or(|&b| b == b' ');
-        is_prefix.then_some(start)
+        let millis = &bytes[colon - 3..colon];
+        if !millis.iter().all(u8::is_ascii_digit) || !matches!(bytes[colon - 4], b'.' | b',') {
+            return None;
+        }
+        let secs_end = colon - 4;
+        let digits = bytes[..secs_end].iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        let start = secs_end - digits;
+        let preceded_by_space = start > 0 && bytes[start - 1] == b' ';
+        ((1..=9).contains(&digits) && preceded_by_space).then_some(start)
     })
 }
 
@@ -237,6 +235,116 @@ impl Line<'_> {
     }
 }
 
+/// The keywords line families are recognised by, found in one pass over a line.
+#[derive(Clone, Copy)]
+#[repr(u32)]
+enum Kw {
+    CommandLine,
+    Version,
+    ExtendedCode,
+    MaskedTo,
+    CopiedFile,
+    Source,
+    Destination,
+    OldInformation,
+    NewInformation,
+    UserMessage,
+    UserInput,
+    Registering,
+    UninstallProgram,
+    RestorePoint,
+    PackageKb,
+    MigrationBlocked,
+    DidNotComplete,
+    SetupError,
+    SetupCanceled,
+    SetupCancelled,
+    InstallCanceled,
+    InstallCancelled,
+    Hotpatch,
+    HotpatchUpper,
+    ForBranching,
+    Analyze,
+    CheckSystem,
+    SetProductTypes,
+    InFunction,
+    GetCatVersion,
+    LoadFileQueues,
+    Restart,
+    RestartUpper,
+    Reboot,
+    RebootUpper,
+    RestartJapanese,
+}
+
+const KEYWORDS: &[&str] = &[
+    "started with following command line:",
+    " (version ",
+    "extended error code =",
+    "masked to ",
+    "Copied file:",
+    "Source:",
+    "Destination:",
+    "Old Information",
+    "New Information",
+    "Message displayed to the user:",
+    "User Input:",
+    "Registering",
+    "Uninstall Program",
+    "System Restore Point set",
+    "Package KB",
+    "migration is blocked",
+    "installation did not complete",
+    "Setup encountered an error",
+    "Setup canceled",
+    "Setup cancelled",
+    "Installation was canceled",
+    "Installation was cancelled",
+    "otpatch",
+    "OTPATCH",
+    "AnalyzeForBranching",
+    "Analyze",
+    "CheckSystem",
+    "SetProductTypes",
+    "In Function",
+    "GetCatVersion",
+    "LoadFileQueues",
+    "estart",
+    "ESTART",
+    "eboot",
+    "EBOOT",
+    "再起動",
+];
+
+static MATCHER: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(KEYWORDS)
+        .expect("static keyword list builds")
+});
+
+/// Which keywords occur in a line (one pass over it).
+#[derive(Clone, Copy)]
+struct Found(u64);
+
+impl Found {
+    fn scan(text: &str) -> Self {
+        let mut bits = 0u64;
+        for m in MATCHER.find_overlapping_iter(text) {
+            bits |= 1 << m.pattern().as_u32();
+        }
+        Found(bits)
+    }
+
+    fn has(self, k: Kw) -> bool {
+        self.0 & (1 << k as u32) != 0
+    }
+
+    fn any(self, ks: &[Kw]) -> bool {
+        ks.iter().any(|&k| self.has(k))
+    }
+}
+
 /// Classifies one message (the text after the elapsed prefix).
 pub fn classify(message: &str) -> Line<'_> {
     let m = message.trim();
@@ -251,88 +359,131 @@ pub fn classify(message: &str) -> Line<'_> {
     {
         return Line::Date(dt);
     }
-    if let Some((_, switches)) = m.split_once("started with following command line:") {
-        return Line::CommandLine(switches.trim());
-    }
-    if let Some(line) = installer_line(m) {
+    if let Some(line) = anchored(m) {
         return line;
     }
-    if let Some((_, value)) = m.split_once("extended error code =")
+    let found = Found::scan(m);
+    if found.0 == 0 {
+        return Line::Other;
+    }
+    if found.has(Kw::CommandLine)
+        && let Some((_, switches)) = m.split_once(KEYWORDS[Kw::CommandLine as usize])
+    {
+        return Line::CommandLine(switches.trim());
+    }
+    if found.has(Kw::Version)
+        && let Some(line) = installer_line(m)
+    {
+        return line;
+    }
+    if found.has(Kw::ExtendedCode)
+        && let Some((_, value)) = m.split_once(KEYWORDS[Kw::ExtendedCode as usize])
         && let Some(code) = first_hex(value)
     {
         return Line::ExtendedCode(code);
     }
-    if let Some((_, value)) = m.split_once("masked to ")
+    if found.has(Kw::MaskedTo)
+        && let Some((_, value)) = m.split_once(KEYWORDS[Kw::MaskedTo as usize])
         && let Some(code) = first_hex(value)
     {
         return Line::MaskedCode(code);
     }
-    if let Some(path) = m.strip_prefix("Copied file:") {
+    if found.has(Kw::CopiedFile)
+        && let Some(path) = m.strip_prefix("Copied file:")
+    {
         return Line::Copy { path: path.trim() };
     }
-    if let Some(rest) = m.strip_prefix("Source:") {
+    if found.has(Kw::Source)
+        && let Some(rest) = m.strip_prefix("Source:")
+    {
         let (path, version) = path_and_version(rest);
         return Line::RenameSource { path, version };
     }
-    if let Some(rest) = m.strip_prefix("Destination:") {
+    if found.has(Kw::Destination)
+        && let Some(rest) = m.strip_prefix("Destination:")
+    {
         let (path, version) = path_and_version(rest);
         return Line::RenameDestination { path, version };
     }
-    if m.starts_with("----") {
-        if m.contains("Old Information") {
-            return Line::RenameBlock { new: false };
-        }
-        if m.contains("New Information") {
-            return Line::RenameBlock { new: true };
-        }
+    if m.starts_with("----") && found.any(&[Kw::OldInformation, Kw::NewInformation]) {
+        return Line::RenameBlock { new: found.has(Kw::NewInformation) };
     }
-    if let Some(text) = m.strip_prefix("Message displayed to the user:") {
+    if found.has(Kw::UserMessage)
+        && let Some(text) = m.strip_prefix("Message displayed to the user:")
+    {
         return Line::UserMessage(text.trim());
     }
-    if m.starts_with("User Input:") {
+    if found.has(Kw::UserInput) && m.starts_with("User Input:") {
         return Line::UserInput;
     }
-    if let Some(at) = m.find("Registering")
-        && m.contains("Uninstall Program")
+    if found.has(Kw::Registering)
+        && found.has(Kw::UninstallProgram)
+        && let Some(at) = m.find("Registering")
     {
         let deregister = m[..at].ends_with("De");
         let code = m.rsplit_once(',').and_then(|(_, c)| first_hex(c));
         return Line::Register { deregister, code };
     }
-    if m.starts_with("System Restore Point set") {
+    if found.has(Kw::RestorePoint) && m.starts_with("System Restore Point set") {
         return Line::RestorePoint;
     }
-    if let Some(line) = blocked_file(m) {
+    if found.has(Kw::PackageKb)
+        && let Some(line) = blocked_file(m)
+    {
         return line;
     }
-    if m.contains("migration is blocked") {
+    if found.has(Kw::MigrationBlocked) {
         return Line::Blocked;
     }
-    if let Some(failure) = failure(m) {
+    if let Some(failure) = failure(found) {
         return Line::Failure(failure);
     }
-    if let Some(note) = hotpatch_note(m) {
-        return Line::Hotpatch(note);
+    if found.any(&[Kw::Hotpatch, Kw::HotpatchUpper]) {
+        return Line::Hotpatch(hotpatch_note(m));
     }
-    if m.contains("AnalyzeForBranching") {
+    if found.has(Kw::ForBranching) {
         return Line::Branch;
     }
-    if m.contains("AnalyzeComponents") || m.contains("AnalyzePhase") {
+    if found.has(Kw::Analyze) {
         return Line::Analysis;
     }
-    if m.contains("CheckSystem") || m.starts_with("SetProductTypes") {
+    if found.has(Kw::CheckSystem) || (found.has(Kw::SetProductTypes) && m.starts_with("SetProductTypes")) {
         return Line::Check;
     }
-    if m.starts_with("In Function")
-        || m.starts_with("GetCatVersion")
-        || m.starts_with("LoadFileQueues")
+    if (found.has(Kw::InFunction) && m.starts_with("In Function"))
+        || (found.has(Kw::GetCatVersion) && m.starts_with("GetCatVersion"))
+        || (found.has(Kw::LoadFileQueues) && m.starts_with("LoadFileQueues"))
     {
         return Line::Probe;
     }
-    if mentions_restart(m) {
+    if restart_found(found, m) {
         return Line::Restart;
     }
     Line::Other
+}
+
+/// The families recognised by their first words: most lines of a log, resolved without scanning
+/// the whole line. Anything else goes through the keyword scan.
+fn anchored(m: &str) -> Option<Line<'_>> {
+    let line = match m.as_bytes()[0] {
+        b'I' if m.starts_with("In Function") => Line::Probe,
+        b'G' if m.starts_with("GetCatVersion") => Line::Probe,
+        b'L' if m.starts_with("LoadFileQueues") => Line::Probe,
+        b'C' => Line::Copy { path: m.strip_prefix("Copied file:")?.trim() },
+        b'S' if m.starts_with("Source:") => {
+            let (path, version) = path_and_version(&m["Source:".len()..]);
+            Line::RenameSource { path, version }
+        }
+        b'S' if m.starts_with("SetProductTypes") => Line::Check,
+        b'S' if m.starts_with("Starting AnalyzeComponents") => Line::Analysis,
+        b'D' => {
+            let (path, version) = path_and_version(m.strip_prefix("Destination:")?);
+            Line::RenameDestination { path, version }
+        }
+        b'A' if m.starts_with("AnalyzePhase") => Line::Analysis,
+        _ => return None,
+    };
+    Some(line)
 }
 
 /// `<extract dir>\update\update.exe (version a.b.c.d)` (or `spuninst.exe`, or any other `.exe`).
@@ -359,14 +510,14 @@ fn blocked_file(m: &str) -> Option<Line<'_>> {
     })
 }
 
-fn failure(m: &str) -> Option<Failure> {
-    if m.contains("installation did not complete") {
+fn failure(found: Found) -> Option<Failure> {
+    if found.has(Kw::DidNotComplete) {
         Some(Failure::NotCompleted)
-    } else if m.contains("Setup encountered an error") {
+    } else if found.has(Kw::SetupError) {
         Some(Failure::SetupError)
-    } else if m.contains("Setup canceled") || m.contains("Setup cancelled") {
+    } else if found.any(&[Kw::SetupCanceled, Kw::SetupCancelled]) {
         Some(Failure::SetupCanceled)
-    } else if m.contains("Installation was canceled") || m.contains("Installation was cancelled") {
+    } else if found.any(&[Kw::InstallCanceled, Kw::InstallCancelled]) {
         Some(Failure::InstallCanceled)
     } else {
         None
@@ -374,54 +525,43 @@ fn failure(m: &str) -> Option<Failure> {
 }
 
 /// Hotpatch wording is unverified beyond the two "disabled" lines, so read it by keywords.
-fn hotpatch_note(m: &str) -> Option<HotpatchNote> {
-    if !(m.contains("otpatch") || m.contains("OTPATCH")) {
-        return None;
-    }
+fn hotpatch_note(m: &str) -> HotpatchNote {
     let lower = m.to_ascii_lowercase();
-    let note = if lower.contains("disable") {
+    if lower.contains("disable") {
         HotpatchNote::Disabled
     } else if lower.contains("fail") || lower.contains("error") {
         HotpatchNote::Failed
-    } else if [
-        "enabled",
-        "installed",
-        "applied",
-        "success",
-        "using hotpatch",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
+    } else if ["enabled", "installed", "applied", "success", "using hotpatch"]
+        .iter()
+        .any(|w| lower.contains(w))
     {
         HotpatchNote::Enabled
     } else {
         HotpatchNote::Mentioned
-    };
-    Some(note)
+    }
 }
 
 /// A message about restarting the computer. The closing wording of a reboot-required run has not
 /// been seen in a public log, so this looks for the idea rather than a sentence: "restart" or
 /// "reboot" together with what is restarted or why, or the Japanese 再起動.
 pub fn mentions_restart(text: &str) -> bool {
-    if text.contains("再起動") {
+    restart_found(Found::scan(text), text)
+}
+
+fn restart_found(found: Found, text: &str) -> bool {
+    if found.has(Kw::RestartJapanese) {
         return true;
     }
-    let has_keyword_hint = ["estart", "ESTART", "eboot", "EBOOT"]
-        .iter()
-        .any(|k| text.contains(k));
-    if !has_keyword_hint {
+    if !found.any(&[Kw::Restart, Kw::RestartUpper, Kw::Reboot, Kw::RebootUpper]) {
         return false;
     }
     let lower = text.to_ascii_lowercase();
     if lower.contains("/norestart") || lower.contains("/forcerestart") {
         return false;
     }
-    [
-        "computer", "system", "required", "require", "pending", "must", "needed",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
+    ["computer", "system", "required", "require", "pending", "must", "needed"]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// `<path> (<version>)` with the version optional; `path` may be empty (a pending delete).
@@ -449,8 +589,8 @@ pub fn first_hex(text: &str) -> Option<u32> {
 /// `KB` followed by 5 to 8 digits, anywhere in a text (case-insensitive). Returns the number.
 pub fn find_kb(text: &str) -> Option<u32> {
     let bytes = text.as_bytes();
-    (0..bytes.len().saturating_sub(2)).find_map(|i| {
-        if !bytes[i..i + 2].eq_ignore_ascii_case(b"kb") {
+    memchr::memchr2_iter(b'K', b'k', bytes).find_map(|i| {
+        if !bytes.get(i + 1).is_some_and(|b| b.eq_ignore_ascii_case(&b'b')) {
             return None;
         }
         if i > 0 && bytes[i - 1].is_ascii_alphabetic() {

@@ -439,7 +439,8 @@ impl Run {
         if *line != Line::Other {
             self.known_records += 1;
         }
-        if !matches!(line, Line::BlockedFile { .. }) && self.message_kb.is_none() {
+        let kb_known = self.message_kb.is_some() || self.name_kb.is_some();
+        if !kb_known && !matches!(line, Line::BlockedFile { .. }) {
             self.message_kb = line::find_kb(&record.text);
         }
         if !matches!(
