@@ -45,7 +45,11 @@ pub fn glued_record_starts(line: &str) -> impl Iterator<Item = usize> + '_ {
             return None;
         }
         let secs_end = colon - 4;
-        let digits = bytes[..secs_end].iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        let digits = bytes[..secs_end]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         let start = secs_end - digits;
         let preceded_by_space = start > 0 && bytes[start - 1] == b' ';
         ((1..=9).contains(&digits) && preceded_by_space).then_some(start)
@@ -406,7 +410,9 @@ pub fn classify(message: &str) -> Line<'_> {
         return Line::RenameDestination { path, version };
     }
     if m.starts_with("----") && found.any(&[Kw::OldInformation, Kw::NewInformation]) {
-        return Line::RenameBlock { new: found.has(Kw::NewInformation) };
+        return Line::RenameBlock {
+            new: found.has(Kw::NewInformation),
+        };
     }
     if found.has(Kw::UserMessage)
         && let Some(text) = m.strip_prefix("Message displayed to the user:")
@@ -447,7 +453,9 @@ pub fn classify(message: &str) -> Line<'_> {
     if found.has(Kw::Analyze) {
         return Line::Analysis;
     }
-    if found.has(Kw::CheckSystem) || (found.has(Kw::SetProductTypes) && m.starts_with("SetProductTypes")) {
+    if found.has(Kw::CheckSystem)
+        || (found.has(Kw::SetProductTypes) && m.starts_with("SetProductTypes"))
+    {
         return Line::Check;
     }
     if (found.has(Kw::InFunction) && m.starts_with("In Function"))
@@ -469,7 +477,9 @@ fn anchored(m: &str) -> Option<Line<'_>> {
         b'I' if m.starts_with("In Function") => Line::Probe,
         b'G' if m.starts_with("GetCatVersion") => Line::Probe,
         b'L' if m.starts_with("LoadFileQueues") => Line::Probe,
-        b'C' => Line::Copy { path: m.strip_prefix("Copied file:")?.trim() },
+        b'C' => Line::Copy {
+            path: m.strip_prefix("Copied file:")?.trim(),
+        },
         b'S' if m.starts_with("Source:") => {
             let (path, version) = path_and_version(&m["Source:".len()..]);
             Line::RenameSource { path, version }
@@ -531,9 +541,15 @@ fn hotpatch_note(m: &str) -> HotpatchNote {
         HotpatchNote::Disabled
     } else if lower.contains("fail") || lower.contains("error") {
         HotpatchNote::Failed
-    } else if ["enabled", "installed", "applied", "success", "using hotpatch"]
-        .iter()
-        .any(|w| lower.contains(w))
+    } else if [
+        "enabled",
+        "installed",
+        "applied",
+        "success",
+        "using hotpatch",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
     {
         HotpatchNote::Enabled
     } else {
@@ -559,9 +575,11 @@ fn restart_found(found: Found, text: &str) -> bool {
     if lower.contains("/norestart") || lower.contains("/forcerestart") {
         return false;
     }
-    ["computer", "system", "required", "require", "pending", "must", "needed"]
-        .iter()
-        .any(|w| lower.contains(w))
+    [
+        "computer", "system", "required", "require", "pending", "must", "needed",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 /// `<path> (<version>)` with the version optional; `path` may be empty (a pending delete).
@@ -590,7 +608,10 @@ pub fn first_hex(text: &str) -> Option<u32> {
 pub fn find_kb(text: &str) -> Option<u32> {
     let bytes = text.as_bytes();
     memchr::memchr2_iter(b'K', b'k', bytes).find_map(|i| {
-        if !bytes.get(i + 1).is_some_and(|b| b.eq_ignore_ascii_case(&b'b')) {
+        if !bytes
+            .get(i + 1)
+            .is_some_and(|b| b.eq_ignore_ascii_case(&b'b'))
+        {
             return None;
         }
         if i > 0 && bytes[i - 1].is_ascii_alphabetic() {
