@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cab;
-use crate::cli::{Cli, Command, Common, ExtractArgs, LogsArgs};
+use crate::cli::{Cli, Command, Common, ExtractArgs, LogsArgs, Profile, VersionsArgs};
 use crate::logs::{self, EventRow, LogOptions, RunRow};
 use crate::output::{OutputOptions, TableWriter, check_writable};
 use crate::scan::{self, Progress};
@@ -17,6 +17,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Logs(args) => run_logs(args, &cli.common),
         Command::Extract(args) => run_extract(args, &cli.common),
+        Command::Versions(args) => run_versions(args, &cli.common),
     }
 }
 
@@ -240,4 +241,94 @@ fn run_extract(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCode> 
         args.dir.display()
     );
     Ok(exit_code(refused > 0))
+}
+
+fn run_versions(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCode> {
+    use crate::versions::{self, SigcheckRow, VersionRow};
+    let options = output_options(common, args.format);
+    if let Some(path) = &args.output {
+        check_writable(path, common.force)?;
+    }
+    let mut native = None;
+    let mut sigcheck = None;
+    match args.profile {
+        Profile::Native => {
+            native = Some(TableWriter::create::<VersionRow>(
+                args.output.as_deref(),
+                options,
+            )?)
+        }
+        Profile::Sigcheck => {
+            sigcheck = Some(TableWriter::create::<SigcheckRow<'_>>(
+                args.output.as_deref(),
+                options,
+            )?)
+        }
+    }
+    let named: std::collections::HashSet<&std::path::Path> = args
+        .paths
+        .iter()
+        .filter(|p| p.is_file())
+        .map(|p| p.as_path())
+        .collect();
+    let inputs = scan::collect_inputs(&args.paths, "files", |_| true);
+    let pool = scan::thread_pool(common.threads)?;
+    let total_bytes = inputs.iter().map(|i| i.size).sum();
+    let progress = Progress::new(common.progress, total_bytes, inputs.len(), "files");
+    let mut failed = 0usize;
+    scan::map_ordered(
+        &pool,
+        &inputs,
+        &progress,
+        |input| {
+            let path = input.path.display().to_string();
+            if let Some(problem) = &input.problem {
+                return Some(VersionRow {
+                    path,
+                    status: "unreadable",
+                    error: Some(problem.clone()),
+                    ..Default::default()
+                });
+            }
+            match std::fs::read(&input.path) {
+                // Walked files that are not PE images are not the user's question: skip them.
+                Ok(bytes) if !versions::is_pe(&bytes) && !named.contains(input.path.as_path()) => {
+                    None
+                }
+                Ok(bytes) => Some(versions::analyze(&path, &bytes)),
+                Err(e) => Some(VersionRow {
+                    path,
+                    status: "unreadable",
+                    error: Some(format!("cannot read: {e}")),
+                    ..Default::default()
+                }),
+            }
+        },
+        |_, row| {
+            let Some(row) = row else { return Ok(()) };
+            if matches!(row.status, "unreadable" | "not_pe") {
+                failed += 1;
+                progress.println(&format!(
+                    "kbaudit: {}: {}",
+                    row.path,
+                    row.error.as_deref().unwrap_or("")
+                ));
+            }
+            if let Some(out) = native.as_mut() {
+                out.write(&row)?;
+            }
+            if let Some(out) = sigcheck.as_mut() {
+                out.write(&SigcheckRow(&row))?;
+            }
+            Ok(())
+        },
+    )?;
+    progress.finish();
+    if let Some(out) = native {
+        out.finish()?;
+    }
+    if let Some(out) = sigcheck {
+        out.finish()?;
+    }
+    Ok(exit_code(failed > 0))
 }

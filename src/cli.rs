@@ -63,6 +63,41 @@ pub enum Command {
     /// Unpack an update package (.exe or .cab) safely into a directory
     #[command(after_help = EXTRACT_HELP)]
     Extract(ExtractArgs),
+    /// Version strings of PE files and whether a hotpatch can update each one
+    #[command(after_help = VERSIONS_HELP)]
+    Versions(VersionsArgs),
+}
+
+const VERSIONS_HELP: &str = "\
+Reads every PE file under the paths (other files are skipped quietly unless named explicitly).
+The FileVersion string's lab tag decides: (srv03_sp1_gdr.…), (srv03_sp1_rtm.…), (srv03_gdr.…),
+(srv03_rtm.…) can be updated by a hotpatch; (srv03_qfe.…) or any _qfe branch cannot; only 32-bit
+x86 Windows Server 2003 SP1 or later supports hotpatching (Microsoft KB 897341).
+
+Examples:
+  kbaudit versions copy-of-system32/ -o versions.csv
+  kbaudit versions system32/authz.dll system32/ntdll.dll
+  kbaudit versions system32/ --profile sigcheck -o sigcheck.csv";
+
+#[derive(Debug, Args)]
+pub struct VersionsArgs {
+    /// PE files or folders (walked recursively, in sorted order)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write the table here instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    /// Columns: kbaudit's own, or those of Sysinternals `sigcheck -c`
+    #[arg(long, value_enum, default_value_t = Profile::Native)]
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    Native,
+    Sigcheck,
 }
 
 const EXTRACT_HELP: &str = "\

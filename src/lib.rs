@@ -8,3 +8,4 @@ pub mod logs;
 pub mod output;
 pub mod pe;
 pub mod scan;
+pub mod versions;

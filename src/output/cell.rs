@@ -34,6 +34,11 @@ impl<'a> Cell<'a> {
         s.map_or(Cell::Empty, Cell::text)
     }
 
+    /// `Text` from an owned optional string.
+    pub fn opt_string(s: &'a Option<String>) -> Self {
+        Cell::opt_text(s.as_deref())
+    }
+
     pub fn opt<T>(value: Option<T>, f: impl FnOnce(T) -> Cell<'a>) -> Self {
         value.map_or(Cell::Empty, f)
     }

@@ -107,16 +107,23 @@ pub fn tiny_pe(machine: u16, extra_sections: &[(&[u8; 8], Vec<u8>)]) -> Vec<u8> 
     let mut out = vec![0u8; header_len];
     out[..2].copy_from_slice(b"MZ");
     out[0x3c..0x40].copy_from_slice(&0x40u32.to_le_bytes());
+    // x64 images get a PE32+ optional header, everything else PE32.
+    let plus = machine == 0x8664;
+    let (optional_len, magic, count_at) = if plus {
+        (240usize, 0x20bu16, 108)
+    } else {
+        (224, 0x10b, 92)
+    };
     let mut h = Vec::new();
     h.extend_from_slice(b"PE\0\0");
     h.extend_from_slice(&machine.to_le_bytes());
     h.extend_from_slice(&(sections.len() as u16).to_le_bytes());
     h.extend_from_slice(&[0; 12]);
-    h.extend_from_slice(&224u16.to_le_bytes());
+    h.extend_from_slice(&(optional_len as u16).to_le_bytes());
     h.extend_from_slice(&0x0102u16.to_le_bytes());
-    let mut optional = vec![0u8; 224];
-    optional[..2].copy_from_slice(&0x10bu16.to_le_bytes());
-    optional[92..96].copy_from_slice(&16u32.to_le_bytes());
+    let mut optional = vec![0u8; optional_len];
+    optional[..2].copy_from_slice(&magic.to_le_bytes());
+    optional[count_at..count_at + 4].copy_from_slice(&16u32.to_le_bytes());
     h.extend_from_slice(&optional);
     let mut raw_at = header_len as u32;
     let mut rva = 0x1000u32;
@@ -149,9 +156,211 @@ pub fn sfx_package(cabinet: &[u8]) -> Vec<u8> {
     let cert_at = file.len() as u32;
     let certificate = b"\x10\x00\x00\x00\x00\x02\x02\x00fake-pkcs7-blob!".to_vec();
     // Data directory 4 (certificates) holds a file offset and size.
-    let dir4 = 0x40 + 24 + 96 + 4 * 8;
+    let dir4 = 0x40 + 24 + 96 + 4 * 8; // PE32 data directory 4
     file[dir4..dir4 + 4].copy_from_slice(&cert_at.to_le_bytes());
     file[dir4 + 4..dir4 + 8].copy_from_slice(&(certificate.len() as u32).to_le_bytes());
     file.extend_from_slice(&certificate);
     file
+}
+
+/// What a version resource holds, for building fixtures.
+#[derive(Clone, Default)]
+pub struct VersionSpec {
+    pub fixed: [u16; 4],
+    /// (table key like `040904B0`, [(name, value)])
+    pub tables: Vec<(String, Vec<(String, String)>)>,
+    pub translations: Vec<(u16, u16)>,
+    /// Make the root node claim more bytes than it has.
+    pub lie_about_length: bool,
+    pub no_fixed_info: bool,
+}
+
+impl VersionSpec {
+    /// An English (US) resource with a FileVersion string and the usual companions.
+    pub fn english(fixed: [u16; 4], file_version: &str, original: &str) -> Self {
+        VersionSpec {
+            fixed,
+            tables: vec![(
+                "040904B0".into(),
+                vec![
+                    ("CompanyName".into(), "Microsoft Corporation".into()),
+                    ("FileDescription".into(), format!("{original} library")),
+                    ("FileVersion".into(), file_version.into()),
+                    ("OriginalFilename".into(), original.into()),
+                    (
+                        "ProductName".into(),
+                        "Microsoft® Windows® Operating System".into(),
+                    ),
+                    (
+                        "ProductVersion".into(),
+                        format!("{}.{}.{}.{}", fixed[0], fixed[1], fixed[2], fixed[3]),
+                    ),
+                ],
+            )],
+            translations: vec![(0x0409, 0x04b0)],
+            ..Default::default()
+        }
+    }
+}
+
+fn utf16z(s: &str) -> Vec<u8> {
+    s.encode_utf16()
+        .chain([0])
+        .flat_map(u16::to_le_bytes)
+        .collect()
+}
+
+fn pad4(v: &mut Vec<u8>) {
+    while v.len() % 4 != 0 {
+        v.push(0);
+    }
+}
+
+fn version_node(
+    key: &str,
+    value: &[u8],
+    text: bool,
+    value_len: u16,
+    children: &[Vec<u8>],
+) -> Vec<u8> {
+    let mut out = vec![0u8; 6];
+    out.extend(utf16z(key));
+    pad4(&mut out);
+    out.extend_from_slice(value);
+    for child in children {
+        pad4(&mut out);
+        out.extend_from_slice(child);
+    }
+    let len = out.len() as u16;
+    out[..2].copy_from_slice(&len.to_le_bytes());
+    out[2..4].copy_from_slice(&value_len.to_le_bytes());
+    out[4..6].copy_from_slice(&u16::from(text).to_le_bytes());
+    out
+}
+
+/// A VS_VERSIONINFO blob.
+pub fn version_blob(spec: &VersionSpec) -> Vec<u8> {
+    let mut fixed = Vec::new();
+    if !spec.no_fixed_info {
+        let f = spec.fixed;
+        let ms = (u32::from(f[0]) << 16) | u32::from(f[1]);
+        let ls = (u32::from(f[2]) << 16) | u32::from(f[3]);
+        for word in [
+            0xfeef_04bdu32,
+            0x0001_0000,
+            ms,
+            ls,
+            ms,
+            ls,
+            0x3f,
+            0,
+            0x40004,
+            2,
+            0,
+            0,
+            0,
+        ] {
+            fixed.extend_from_slice(&word.to_le_bytes());
+        }
+    }
+    let tables: Vec<Vec<u8>> = spec
+        .tables
+        .iter()
+        .map(|(key, strings)| {
+            let strings: Vec<Vec<u8>> = strings
+                .iter()
+                .map(|(k, v)| {
+                    version_node(
+                        k,
+                        &utf16z(v),
+                        true,
+                        (v.encode_utf16().count() + 1) as u16,
+                        &[],
+                    )
+                })
+                .collect();
+            version_node(key, &[], true, 0, &strings)
+        })
+        .collect();
+    let mut children = Vec::new();
+    if !tables.is_empty() {
+        children.push(version_node("StringFileInfo", &[], true, 0, &tables));
+    }
+    if !spec.translations.is_empty() {
+        let pairs: Vec<u8> = spec
+            .translations
+            .iter()
+            .flat_map(|(l, c)| [l.to_le_bytes(), c.to_le_bytes()].concat())
+            .collect();
+        let var = version_node("Translation", &pairs, false, pairs.len() as u16, &[]);
+        children.push(version_node("VarFileInfo", &[], true, 0, &[var]));
+    }
+    let mut blob = version_node(
+        "VS_VERSION_INFO",
+        &fixed,
+        false,
+        fixed.len() as u16,
+        &children,
+    );
+    if spec.lie_about_length {
+        let claimed = (blob.len() as u16).saturating_add(4000);
+        blob[..2].copy_from_slice(&claimed.to_le_bytes());
+    }
+    blob
+}
+
+/// A `.rsrc` section (at `base_rva`) holding RT_VERSION id 1 in each `(language, blob)`.
+pub fn version_rsrc(base_rva: u32, languages: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    let dir = |entries: &[(u32, u32)]| {
+        let mut d = vec![0u8; 12];
+        d.extend_from_slice(&0u16.to_le_bytes());
+        d.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+        for (id, offset) in entries {
+            d.extend_from_slice(&id.to_le_bytes());
+            d.extend_from_slice(&offset.to_le_bytes());
+        }
+        d
+    };
+    let n = languages.len() as u32;
+    let (type_at, name_at, lang_at) = (0u32, 24u32, 48u32);
+    let data_entries_at = lang_at + 16 + 8 * n;
+    let mut blobs_at = data_entries_at + 16 * n;
+    let mut out = dir(&[(16, 0x8000_0000 | name_at)]);
+    out.extend(dir(&[(1, 0x8000_0000 | lang_at)]));
+    let lang_entries: Vec<(u32, u32)> = languages
+        .iter()
+        .enumerate()
+        .map(|(i, (l, _))| (u32::from(*l), data_entries_at + 16 * i as u32))
+        .collect();
+    out.extend(dir(&lang_entries));
+    assert_eq!(out.len() as u32, data_entries_at);
+    let mut blobs = Vec::new();
+    for (_, blob) in languages {
+        out.extend_from_slice(&(base_rva + blobs_at).to_le_bytes());
+        out.extend_from_slice(&(blob.len() as u32).to_le_bytes());
+        out.extend_from_slice(&[0; 8]);
+        let mut padded = blob.clone();
+        pad4(&mut padded);
+        blobs_at += padded.len() as u32;
+        blobs.extend(padded);
+    }
+    let _ = type_at;
+    out.extend(blobs);
+    out
+}
+
+/// A PE image with a `.rsrc` section holding the given version resources (one per language).
+pub fn pe_with_versions(machine: u16, languages: &[(u16, VersionSpec)]) -> Vec<u8> {
+    let blobs: Vec<(u16, Vec<u8>)> = languages
+        .iter()
+        .map(|(l, s)| (*l, version_blob(s)))
+        .collect();
+    let rsrc = version_rsrc(0x2000, &blobs);
+    let size = rsrc.len() as u32;
+    let mut image = tiny_pe(machine, &[(b".rsrc\0\0\0", rsrc)]);
+    let plus = machine == 0x8664;
+    let dir2 = 0x40 + 24 + if plus { 112 } else { 96 } + 2 * 8;
+    image[dir2..dir2 + 4].copy_from_slice(&0x2000u32.to_le_bytes());
+    image[dir2 + 4..dir2 + 8].copy_from_slice(&size.to_le_bytes());
+    image
 }
