@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cab;
-use crate::cli::{Cli, Command, Common, ExtractArgs, LogsArgs, Profile, VersionsArgs};
+use crate::cli::{Cli, Command, Common, ExtractArgs, LogsArgs, OrderArgs, Profile, VersionsArgs};
 use crate::logs::{self, EventRow, LogOptions, RunRow};
 use crate::output::{OutputOptions, TableWriter, check_writable};
 use crate::scan::{self, Progress};
@@ -18,6 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logs(args) => run_logs(args, &cli.common),
         Command::Extract(args) => run_extract(args, &cli.common),
         Command::Versions(args) => run_versions(args, &cli.common),
+        Command::Order(args) => run_order(args, &cli.common),
     }
 }
 
@@ -331,4 +332,89 @@ fn run_versions(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCode
         out.finish()?;
     }
     Ok(exit_code(failed > 0))
+}
+
+fn run_order(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode> {
+    use crate::order::{HostHistory, OrderRow};
+    let options = output_options(common, args.format);
+    let mut out = TableWriter::create::<OrderRow>(args.output.as_deref(), options)?;
+    let log_options = LogOptions {
+        codepage: args.codepage,
+        host_from: args.host_from,
+        ..LogOptions::default()
+    };
+    let wanted_kb: Vec<String> = args
+        .remove
+        .iter()
+        .map(|k| {
+            format!(
+                "KB{}",
+                k.trim()
+                    .trim_start_matches(['K', 'k'])
+                    .trim_start_matches(['B', 'b'])
+            )
+        })
+        .collect();
+    let keep_host =
+        |host: &str| args.host.is_empty() || args.host.iter().any(|h| h.eq_ignore_ascii_case(host));
+    let inputs: Vec<scan::Input> = scan::collect_inputs(&args.paths, ".log files", |p| {
+        scan::has_extension(p, &["log"])
+    })
+    .into_iter()
+    .filter(|i| keep_host(&logs::host_of(&i.path, args.host_from)))
+    .collect();
+    let pool = scan::thread_pool(common.threads)?;
+    let progress = Progress::new(
+        common.progress,
+        inputs.iter().map(|i| i.size).sum(),
+        inputs.len(),
+        "logs",
+    );
+    let mut unreadable = 0usize;
+    // Walked in sorted order, a host's logs are contiguous: each host is finished, written and
+    // dropped when the next one starts, so memory holds one host at a time.
+    let mut current: Option<(String, HostHistory)> = None;
+    let flush = |done: Option<(String, HostHistory)>,
+                 out: &mut TableWriter|
+     -> anyhow::Result<()> {
+        if let Some((host, history)) = done {
+            for row in history.rows(&host) {
+                if wanted_kb.is_empty() || wanted_kb.iter().any(|k| k.eq_ignore_ascii_case(&row.kb))
+                {
+                    out.write(&row)?;
+                }
+            }
+        }
+        Ok(())
+    };
+    scan::map_ordered(
+        &pool,
+        &inputs,
+        &progress,
+        |input| logs::read_log(input, &log_options),
+        |input, file| {
+            if file.is_unreadable() {
+                unreadable += 1;
+                progress.println(&format!(
+                    "kbaudit: {}: {:?}",
+                    input.path.display(),
+                    file.problem
+                ));
+            }
+            if current.as_ref().is_none_or(|(host, _)| *host != file.host) {
+                flush(
+                    current.replace((file.host.clone(), HostHistory::default())),
+                    &mut out,
+                )?;
+            }
+            if let Some((_, history)) = current.as_mut() {
+                history.add(&file);
+            }
+            Ok(())
+        },
+    )?;
+    flush(current.take(), &mut out)?;
+    progress.finish();
+    out.finish()?;
+    Ok(exit_code(unreadable > 0))
 }

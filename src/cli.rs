@@ -66,6 +66,44 @@ pub enum Command {
     /// Version strings of PE files and whether a hotpatch can update each one
     #[command(after_help = VERSIONS_HELP)]
     Versions(VersionsArgs),
+    /// Per host, the order in which installed updates must be removed (newest first)
+    #[command(after_help = ORDER_HELP)]
+    Order(OrderArgs),
+}
+
+const ORDER_HELP: &str = "\
+When several updates replaced the same file they must be removed newest first: install A, B, C →
+remove C, then B, then A. From the logs of each host: successful installs in time order with the
+files each replaced, uninstall runs, and runs blocked by another package's newer files.
+must_remove_first lists the updates to take off before this one, newest first; remove_position is
+a full safe order (1 = first); reboot_to_remove is true for updates installed with hotpatching.
+
+Examples:
+  kbaudit order \\\\fileserver\\kblogs -o order.csv
+  kbaudit order share/ --host SRV-DB01 --remove KB902400";
+
+#[derive(Debug, Args)]
+pub struct OrderArgs {
+    /// Log files or folders, as for `kbaudit logs`
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write the table here instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    /// Only this host (repeatable)
+    #[arg(long, value_name = "H")]
+    pub host: Vec<String>,
+    /// Only these updates: what must come off before each (repeat, or KB1,KB2)
+    #[arg(long, value_name = "KB", value_delimiter = ',')]
+    pub remove: Vec<String>,
+    /// Which folder of a log's path names its host
+    #[arg(long, value_enum, default_value_t = HostFrom::Parent, value_name = "LEVEL")]
+    pub host_from: HostFrom,
+    /// Legacy code page of the logs (default: detect per file)
+    #[arg(long, value_name = "NAME", value_parser = parse_codepage)]
+    pub codepage: Option<&'static encoding_rs::Encoding>,
 }
 
 const VERSIONS_HELP: &str = "\

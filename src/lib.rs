@@ -5,6 +5,7 @@ pub mod app;
 pub mod cab;
 pub mod cli;
 pub mod logs;
+pub mod order;
 pub mod output;
 pub mod pe;
 pub mod scan;
