@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use crate::cab;
-use crate::cli::{Cli, Command, Common, ExtractArgs, LogsArgs, OrderArgs, Profile, VersionsArgs};
+use crate::cli::{
+    Cli, Command, Common, ExtractArgs, LogsArgs, OrderArgs, PackagesArgs, Profile, VersionsArgs,
+};
 use crate::logs::{self, EventRow, LogOptions, RunRow};
 use crate::output::{OutputOptions, TableWriter, check_writable};
 use crate::scan::{self, Progress};
@@ -19,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract(args) => run_extract(args, &cli.common),
         Command::Versions(args) => run_versions(args, &cli.common),
         Command::Order(args) => run_order(args, &cli.common),
+        Command::Packages(args) => run_packages(args, &cli.common),
     }
 }
 
@@ -417,4 +420,75 @@ fn run_order(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode> {
     progress.finish();
     out.finish()?;
     Ok(exit_code(unreadable > 0))
+}
+
+fn run_packages(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCode> {
+    use crate::package::{self, FileRow, PackageRow};
+    let options = output_options(common, args.format);
+    for path in args.output.iter().chain(&args.files) {
+        check_writable(path, common.force)?;
+    }
+    let mut packages_out = TableWriter::create::<PackageRow>(args.output.as_deref(), options)?;
+    let mut files_out = match &args.files {
+        Some(path) => Some(TableWriter::create::<FileRow>(Some(path), options)?),
+        None => None,
+    };
+    let inputs = scan::collect_inputs(&args.paths, "packages (.exe, .cab)", |p| {
+        scan::has_extension(p, &["exe", "cab"])
+    });
+    let pool = scan::thread_pool(common.threads)?;
+    let progress = Progress::new(
+        common.progress,
+        inputs.iter().map(|i| i.size).sum(),
+        inputs.len(),
+        "packages",
+    );
+    let mut failed = 0usize;
+    scan::map_ordered(
+        &pool,
+        &inputs,
+        &progress,
+        |input| {
+            let unreadable = |why: String| package::Inventory {
+                package: PackageRow {
+                    package: input.path.display().to_string(),
+                    status: "error",
+                    error: Some(why),
+                    ..Default::default()
+                },
+                files: Vec::new(),
+            };
+            if let Some(problem) = &input.problem {
+                return unreadable(problem.clone());
+            }
+            match std::fs::read(&input.path) {
+                Ok(bytes) => package::inventory(&input.path, &bytes, args.max_bytes),
+                Err(e) => unreadable(format!("cannot read: {e}")),
+            }
+        },
+        |_, inventory| {
+            if inventory.failed() {
+                failed += 1;
+                let row = &inventory.package;
+                progress.println(&format!(
+                    "kbaudit: {}: {}",
+                    row.package,
+                    row.error.as_deref().unwrap_or(row.status)
+                ));
+            }
+            packages_out.write(&inventory.package)?;
+            if let Some(out) = files_out.as_mut() {
+                for file in &inventory.files {
+                    out.write(file)?;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    progress.finish();
+    packages_out.finish()?;
+    if let Some(out) = files_out {
+        out.finish()?;
+    }
+    Ok(exit_code(failed > 0))
 }

@@ -69,6 +69,38 @@ pub enum Command {
     /// Per host, the order in which installed updates must be removed (newest first)
     #[command(after_help = ORDER_HELP)]
     Order(OrderArgs),
+    /// Inventory of update packages: contents, branches, hotpatch payloads, integrity
+    #[command(after_help = PACKAGES_HELP)]
+    Packages(PackagesArgs),
+}
+
+const PACKAGES_HELP: &str = "\
+Reads every .exe and .cab under the paths. A package is hotpatch_capable when it carries at least
+one valid hotpatch payload: a file named *._hp (or *.hp) that is a 32-bit PE with a '.hotp1  '
+section holding a consistent HOT1 header. Payloads are checked against update.inf's
+[SourceFileInfo] (MD5, size, file version) unless the package is delta-compressed.
+status: ok, findings (mismatches, bad checksums, anomalies), damaged (files unreadable), error.
+
+Examples:
+  kbaudit packages downloads/ -o packages.csv --files payloads.csv
+  kbaudit packages WindowsServer2003-KB899588-x86-JPN.exe --format jsonl";
+
+#[derive(Debug, Args)]
+pub struct PackagesArgs {
+    /// Package files (.exe, .cab) or folders
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write the package table here instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write one row per payload file to FILE
+    #[arg(long, value_name = "FILE")]
+    pub files: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    /// Decompress at most this many bytes per package (suffixes K, M, G)
+    #[arg(long, value_name = "N", default_value = "4G", value_parser = parse_size)]
+    pub max_bytes: u64,
 }
 
 const ORDER_HELP: &str = "\

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod logs;
 pub mod order;
 pub mod output;
+pub mod package;
 pub mod pe;
 pub mod scan;
 pub mod versions;

@@ -364,3 +364,66 @@ pub fn pe_with_versions(machine: u16, languages: &[(u16, VersionSpec)]) -> Vec<u
     image[dir2 + 4..dir2 + 8].copy_from_slice(&size.to_le_bytes());
     image
 }
+
+/// A 32-bit hotpatch image: a `.hotp1  ` section (at RVA 0x2000) with a HOT1 header, `hooks`
+/// hook entries pointing into `.text`, two validation entries and the target module name.
+pub fn hotpatch_image(target: &str, hooks: u32, module_id_method: u32) -> Vec<u8> {
+    let base = 0x2000u32;
+    let validations_at = base + 0x50;
+    let hooks_at = validations_at + 2 * 12;
+    let name_at = hooks_at + hooks * 16;
+    let mut section = Vec::new();
+    let mut put = |v: u32| section.extend_from_slice(&v.to_le_bytes());
+    put(u32::from_le_bytes(*b"HOT1"));
+    put(0x0001_0000);
+    put(0);
+    put(0);
+    put(2);
+    put(validations_at);
+    put(hooks);
+    put(hooks_at);
+    for half in [0x7100_0000u32, 0, 0x7c80_0000, 0] {
+        put(half); // original hotpatch base, original target base (u64 each)
+    }
+    put(name_at);
+    put(module_id_method);
+    section.extend_from_slice(&[0xab; 24]);
+    for v in 0..2u32 {
+        section.extend_from_slice(&(0x1000 + v * 4).to_le_bytes());
+        section.extend_from_slice(&(0x1_2000 + v * 4).to_le_bytes());
+        section.extend_from_slice(&[4, 0, 0, 0]);
+    }
+    for h in 0..hooks {
+        section.extend_from_slice(&[1, 0, 0, 0]);
+        section.extend_from_slice(&(0x1_2345 + h * 16).to_le_bytes());
+        section.extend_from_slice(&(0x1000 + h * 16).to_le_bytes());
+        section.extend_from_slice(&validations_at.to_le_bytes());
+    }
+    section.extend_from_slice(target.as_bytes());
+    section.push(0);
+    tiny_pe(0x14c, &[(b".hotp1  ", section)])
+}
+
+/// The hex form of a version in update.inf: 000500020ECE0995 for 5.2.3790.2453.
+pub fn inf_version(v: [u16; 4]) -> String {
+    format!("{:04X}{:04X}{:04X}{:04X}", v[0], v[1], v[2], v[3])
+}
+
+/// An `update.inf` whose `[SourceFileInfo]` describes `payloads` (path, content, version, branch).
+pub fn update_inf(payloads: &[(&str, &[u8], [u16; 4], &str)]) -> Vec<u8> {
+    use md5::Digest;
+    let mut inf =
+        String::from("[Version]\r\nSignature=\"$Windows NT$\"\r\n\r\n[SourceFileInfo]\r\n");
+    for (path, content, version, branch) in payloads {
+        let md5: String = md5::Md5::digest(content)
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        inf.push_str(&format!(
+            "{path}={md5},{},{},{branch}\r\n",
+            inf_version(*version),
+            content.len()
+        ));
+    }
+    inf.into_bytes()
+}
