@@ -7,7 +7,7 @@ use crate::cli::{
     Cli, Command, Common, ExtractArgs, LogsArgs, OrderArgs, PackagesArgs, Profile, VersionsArgs,
 };
 use crate::logs::{self, EventRow, LogOptions, RunRow};
-use crate::output::{OutputOptions, TableWriter, check_writable};
+use crate::output::{OutputOptions, Row, TableWriter};
 use crate::scan::{self, Progress};
 
 /// Exit code 1: finished, but some inputs could not be processed.
@@ -34,17 +34,21 @@ fn output_options(common: &Common, format: crate::output::Format) -> OutputOptio
     }
 }
 
+/// A second table written only when asked for (`--events`, `--files`). Opened before any work,
+/// like the main table, so an existing file is refused at once; if it fails, the main table's
+/// temporary file is dropped and removed.
+fn optional_table<R: Row>(
+    path: Option<&std::path::Path>,
+    options: OutputOptions,
+) -> anyhow::Result<Option<TableWriter>> {
+    path.map(|p| TableWriter::create::<R>(Some(p), options))
+        .transpose()
+}
+
 fn run_logs(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> {
-    let options = output_options(common, args.format);
-    // Refuse before any work rather than after a long scan.
-    for path in args.output.iter().chain(&args.events) {
-        check_writable(path, common.force)?;
-    }
-    let mut runs_out = TableWriter::create::<RunRow>(args.output.as_deref(), options)?;
-    let mut events_out = match &args.events {
-        Some(path) => Some(TableWriter::create::<EventRow>(Some(path), options)?),
-        None => None,
-    };
+    let options = output_options(common, args.table.format);
+    let mut runs_out = TableWriter::create::<RunRow>(args.table.output.as_deref(), options)?;
+    let mut events_out = optional_table::<EventRow>(args.events.as_deref(), options)?;
     let log_options = LogOptions {
         codepage: args.codepage,
         tz: args.tz.clone(),
@@ -249,24 +253,14 @@ fn run_extract(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCode> 
 
 fn run_versions(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCode> {
     use crate::versions::{self, SigcheckRow, VersionRow};
-    let options = output_options(common, args.format);
-    if let Some(path) = &args.output {
-        check_writable(path, common.force)?;
-    }
+    let options = output_options(common, args.table.format);
+    let output = args.table.output.as_deref();
     let mut native = None;
     let mut sigcheck = None;
     match args.profile {
-        Profile::Native => {
-            native = Some(TableWriter::create::<VersionRow>(
-                args.output.as_deref(),
-                options,
-            )?)
-        }
+        Profile::Native => native = Some(TableWriter::create::<VersionRow>(output, options)?),
         Profile::Sigcheck => {
-            sigcheck = Some(TableWriter::create::<SigcheckRow<'_>>(
-                args.output.as_deref(),
-                options,
-            )?)
+            sigcheck = Some(TableWriter::create::<SigcheckRow<'_>>(output, options)?)
         }
     }
     let named: std::collections::HashSet<&std::path::Path> = args
@@ -339,8 +333,8 @@ fn run_versions(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCode
 
 fn run_order(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode> {
     use crate::order::{HostHistory, OrderRow};
-    let options = output_options(common, args.format);
-    let mut out = TableWriter::create::<OrderRow>(args.output.as_deref(), options)?;
+    let options = output_options(common, args.table.format);
+    let mut out = TableWriter::create::<OrderRow>(args.table.output.as_deref(), options)?;
     let log_options = LogOptions {
         codepage: args.codepage,
         host_from: args.host_from,
@@ -424,15 +418,10 @@ fn run_order(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode> {
 
 fn run_packages(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCode> {
     use crate::package::{self, FileRow, PackageRow};
-    let options = output_options(common, args.format);
-    for path in args.output.iter().chain(&args.files) {
-        check_writable(path, common.force)?;
-    }
-    let mut packages_out = TableWriter::create::<PackageRow>(args.output.as_deref(), options)?;
-    let mut files_out = match &args.files {
-        Some(path) => Some(TableWriter::create::<FileRow>(Some(path), options)?),
-        None => None,
-    };
+    let options = output_options(common, args.table.format);
+    let mut packages_out =
+        TableWriter::create::<PackageRow>(args.table.output.as_deref(), options)?;
+    let mut files_out = optional_table::<FileRow>(args.files.as_deref(), options)?;
     let inputs = scan::collect_inputs(&args.paths, "packages (.exe, .cab)", |p| {
         scan::has_extension(p, &["exe", "cab"])
     });

@@ -29,6 +29,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Where a subcommand's table goes, and in which format.
+#[derive(Debug, Args, Clone)]
+pub struct TableOutput {
+    /// Write the table to FILE instead of stdout (written under a temporary name, then renamed)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// csv (RFC 4180, BOM in files) or jsonl (same keys, raw values, RFC 3339 times)
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+}
+
 /// Options every subcommand takes.
 #[derive(Debug, Args, Clone)]
 pub struct Common {
@@ -90,14 +101,11 @@ pub struct PackagesArgs {
     /// Package files (.exe, .cab) or folders
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Write the package table here instead of stdout
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub table: TableOutput,
     /// Also write one row per payload file to FILE
     #[arg(long, value_name = "FILE")]
     pub files: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    pub format: Format,
     /// Decompress at most this many bytes per package (suffixes K, M, G)
     #[arg(long, value_name = "N", default_value = "4G", value_parser = parse_size)]
     pub max_bytes: u64,
@@ -119,11 +127,8 @@ pub struct OrderArgs {
     /// Log files or folders, as for `kbaudit logs`
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Write the table here instead of stdout
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    pub format: Format,
+    #[command(flatten)]
+    pub table: TableOutput,
     /// Only this host (repeatable)
     #[arg(long, value_name = "H")]
     pub host: Vec<String>,
@@ -154,11 +159,8 @@ pub struct VersionsArgs {
     /// PE files or folders (walked recursively, in sorted order)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Write the table here instead of stdout
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    pub format: Format,
+    #[command(flatten)]
+    pub table: TableOutput,
     /// Columns: kbaudit's own, or those of Sysinternals `sigcheck -c`
     #[arg(long, value_enum, default_value_t = Profile::Native)]
     pub profile: Profile,
@@ -239,11 +241,8 @@ pub struct LogsArgs {
     /// Log files or folders (walked recursively, in sorted order)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Write the run table here instead of stdout
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
-    pub format: Format,
+    #[command(flatten)]
+    pub table: TableOutput,
     /// Also write one row per log line to FILE
     #[arg(long, value_name = "FILE")]
     pub events: Option<PathBuf>,
