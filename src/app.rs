@@ -354,12 +354,18 @@ fn run_order(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode> {
         .collect();
     let keep_host =
         |host: &str| args.host.is_empty() || args.host.iter().any(|h| h.eq_ignore_ascii_case(host));
-    let inputs: Vec<scan::Input> = scan::collect_inputs(&args.paths, ".log files", |p| {
-        scan::has_extension(p, &["log"])
-    })
-    .into_iter()
-    .filter(|i| keep_host(&logs::host_of(&i.path, args.host_from)))
-    .collect();
+    let mut inputs: Vec<(String, scan::Input)> =
+        scan::collect_inputs(&args.paths, ".log files", |p| {
+            scan::has_extension(p, &["log"])
+        })
+        .into_iter()
+        .map(|i| (logs::host_of(&i.path, args.host_from), i))
+        .filter(|(host, _)| keep_host(host))
+        .collect();
+    // A sorted walk can visit a subfolder between a folder's own files, so a host's logs are not
+    // always contiguous: group them (stable, keeping file order within a host).
+    inputs.sort_by(|a, b| a.0.cmp(&b.0));
+    let inputs: Vec<scan::Input> = inputs.into_iter().map(|(_, i)| i).collect();
     let pool = scan::thread_pool(common.threads)?;
     let progress = Progress::new(
         common.progress,
@@ -368,8 +374,8 @@ fn run_order(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode> {
         "logs",
     );
     let mut unreadable = 0usize;
-    // Walked in sorted order, a host's logs are contiguous: each host is finished, written and
-    // dropped when the next one starts, so memory holds one host at a time.
+    // Grouped by host above: each host is finished, written and dropped when the next one
+    // starts, so memory holds one host at a time.
     let mut current: Option<(String, HostHistory)> = None;
     let flush = |done: Option<(String, HostHistory)>,
                  out: &mut TableWriter|

@@ -80,3 +80,33 @@ fn out_of_order_uninstall_and_blocked_install_are_findings() {
     );
     assert!(find("KB890046")[7].contains("blocked the install of KB908531"));
 }
+
+#[test]
+fn a_host_split_by_a_subfolder_in_the_walk_is_still_one_history() {
+    // Walked in sorted order: H/KB901017.log, H/sub/…, H/KB908519.log — host H is not contiguous.
+    let dir = tempfile::tempdir().unwrap();
+    let host = dir.path().join("H");
+    std::fs::create_dir_all(host.join("m-sub")).unwrap();
+    std::fs::copy(
+        "corpus/logs/ORDER-ABC/KB901017.log",
+        host.join("KB901017.log"),
+    )
+    .unwrap();
+    std::fs::copy(
+        "corpus/logs/ORDER-INDEP/KB896422.log",
+        host.join("m-sub/KB896422.log"),
+    )
+    .unwrap();
+    std::fs::copy(
+        "corpus/logs/ORDER-ABC/KB908519.log",
+        host.join("z-KB908519.log"),
+    )
+    .unwrap();
+    let (rows, _) = order(&[dir.path().to_str().unwrap()]);
+    let of_h: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r[0] == "H")
+        .map(|r| (r[1].as_str(), r[4].as_str()))
+        .collect();
+    assert_eq!(of_h, [("KB908519", ""), ("KB901017", "KB908519")]);
+}
