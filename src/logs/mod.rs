@@ -141,10 +141,6 @@ fn fill(file: &mut LogFile, bytes: &[u8], options: &LogOptions) {
     }
     for mut candidate in all {
         if candidate.known_records == 0 {
-            file.warnings.push(format!(
-                "lines {}-{} are not part of an installer run",
-                candidate.first_line, candidate.last_line
-            ));
             candidate.index = 0;
             file.stray.push(candidate);
         } else {
@@ -160,10 +156,17 @@ fn fill(file: &mut LogFile, bytes: &[u8], options: &LogOptions) {
         } else {
             Problem::NoRuns("no installer log lines found (not a Package Installer log?)".into())
         });
-        file.warnings
-            .retain(|w| !w.ends_with("not part of an installer run"));
-    } else if decoded.looks_binary {
-        file.warnings.push("file is mostly binary content".into());
+    } else {
+        // Lines outside any run are worth a word only next to runs (else the file is `no_runs`).
+        for stray in &file.stray {
+            file.warnings.push(format!(
+                "lines {}-{} are not part of an installer run",
+                stray.first_line, stray.last_line
+            ));
+        }
+        if decoded.looks_binary {
+            file.warnings.push("file is mostly binary content".into());
+        }
     }
 }
 
