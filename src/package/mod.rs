@@ -356,14 +356,21 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
         row.files += 1;
         row.bytes += data.len() as u64;
         out.md5 = Some(hex(&Md5::digest(&data)));
-        out.sha256 = Some(hex(&Sha256::digest(&data)));
-        let version = if crate::versions::is_pe(&data) && !row.delta_compressed {
-            let v = crate::versions::analyze(&file.name, &data);
-            (out.file_version, out.lab_tag, out.branch_class) =
-                (v.file_version, v.lab_tag, v.branch_class);
-            out.file_version.clone()
-        } else {
-            None
+        // Version facts of PE payloads (not of delta payloads, which are rebuilt at install);
+        // `analyze` hashes the file too, so a PE is hashed once.
+        let pe = (!row.delta_compressed)
+            .then(|| crate::versions::analyze(&file.name, &data))
+            .filter(|v| v.status != "not_pe");
+        let version = match pe {
+            Some(v) => {
+                (out.file_version, out.lab_tag, out.branch_class, out.sha256) =
+                    (v.file_version, v.lab_tag, v.branch_class, v.sha256);
+                out.file_version.clone()
+            }
+            None => {
+                out.sha256 = Some(hex(&Sha256::digest(&data)));
+                None
+            }
         };
         if hotpatch::has_hotpatch_name(&file.name) {
             match hotpatch::validate(&data) {
