@@ -200,7 +200,7 @@ impl LogFile {
             (Some(tz), Some(local)) => {
                 let ambiguous = tz.to_ambiguous_timestamp(local);
                 if ambiguous.is_ambiguous() {
-                    warnings.push("local start time is ambiguous or skipped in this zone (DST change); the earlier reading is used".into());
+                    warnings.push("local start time is ambiguous or skipped in this zone (DST change); converted with the 'compatible' rule (as RFC 5545)".into());
                 }
                 ambiguous.compatible().ok()
             }
