@@ -83,6 +83,76 @@ pub enum Command {
     /// Inventory of update packages: contents, branches, hotpatch payloads, integrity
     #[command(after_help = PACKAGES_HELP)]
     Packages(PackagesArgs),
+    /// Per host and update: installed, pending reboot, removed, failed (and why), missing, no logs
+    #[command(after_help = STATE_HELP)]
+    State(StateArgs),
+}
+
+/// The filters `logs`, `state` and `order` share.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Only hosts whose name matches GLOB (case-insensitive, * and ?; repeatable)
+    #[arg(long = "host", value_name = "GLOB")]
+    pub hosts: Vec<String>,
+    /// Only these updates (repeat, or KB1,KB2; "KB" is optional)
+    #[arg(long = "kb", value_name = "LIST", value_delimiter = ',')]
+    pub kbs: Vec<String>,
+    /// Only runs started on or after DATE (YYYY-MM-DD or "YYYY-MM-DD HH:MM:SS", host-local time)
+    #[arg(long, value_name = "DATE", value_parser = crate::filter::parse_since)]
+    pub since: Option<jiff::civil::DateTime>,
+    /// Only runs started on or before DATE (a date alone includes that whole day)
+    #[arg(long, value_name = "DATE", value_parser = crate::filter::parse_until)]
+    pub until: Option<jiff::civil::DateTime>,
+}
+
+impl FilterArgs {
+    pub fn build(&self, outcomes: &[String]) -> anyhow::Result<crate::filter::Filters> {
+        crate::filter::Filters::new(&self.hosts, &self.kbs, self.since, self.until, outcomes)
+    }
+}
+
+const STATE_HELP: &str = "\
+Reads the logs as `kbaudit logs` does and answers, per host and update, where things stand as of
+the last log. States: installed; installed_pending_reboot (the last successful install asked for a
+restart; a restart leaves no trace in these logs); removed (uninstalled after its last install);
+failed, cancelled, incomplete (never installed successfully: the latest attempt's outcome);
+missing (in --baseline, no log of it on a known host); no_logs (in --hosts, no log at all);
+no_runs (the host's log files hold no installer run). Each row names the line that decided it
+(evidence = file:line) and the runs it read.
+
+--hosts FILE: one host per line (# comments, blank lines ignored, case-insensitive), or a CSV
+export with a host, name or computer column. --baseline FILE: one KB per line (KB123456 or 123456).
+
+Examples:
+  kbaudit state share/ -o state.csv
+  kbaudit state share/ --hosts hosts.txt --baseline baseline.txt --matrix matrix.csv -o state.csv
+  kbaudit state share/ --format jsonl | jq 'select(.state==\"installed_pending_reboot\") | .host'
+  kbaudit state share/ --kb KB899588 --until 2005-12-31     # as it stood at the end of 2005";
+
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    /// Log files or folders, as for `kbaudit logs`
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub table: TableOutput,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Host inventory: every host that should have logs (hosts without any get no_logs rows)
+    #[arg(long = "hosts", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Updates every host must have (absent ones get missing rows)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Also write a hosts × updates matrix (one short state word per cell) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub matrix: Option<PathBuf>,
+    /// Which folder of a log's path names its host
+    #[arg(long, value_enum, default_value_t = HostFrom::Parent, value_name = "LEVEL")]
+    pub host_from: HostFrom,
+    /// Legacy code page of the logs (default: detect per file)
+    #[arg(long, value_name = "NAME", value_parser = parse_codepage)]
+    pub codepage: Option<&'static encoding_rs::Encoding>,
 }
 
 const PACKAGES_HELP: &str = "\
@@ -120,7 +190,8 @@ a full safe order (1 = first); reboot_to_remove is true for updates installed wi
 
 Examples:
   kbaudit order \\\\fileserver\\kblogs -o order.csv
-  kbaudit order share/ --host SRV-DB01 --remove KB902400";
+  kbaudit order share/ --host SRV-DB01 --remove KB902400
+  kbaudit order share/ --host 'SRV-WEB*' --until 2005-12-31   # the order as it stood then";
 
 #[derive(Debug, Args)]
 pub struct OrderArgs {
@@ -129,10 +200,9 @@ pub struct OrderArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub table: TableOutput,
-    /// Only this host (repeatable)
-    #[arg(long, value_name = "H")]
-    pub host: Vec<String>,
-    /// Only these updates: what must come off before each (repeat, or KB1,KB2)
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Only these updates: what must come off before each (repeat, or KB1,KB2; same as --kb)
     #[arg(long, value_name = "KB", value_delimiter = ',')]
     pub remove: Vec<String>,
     /// Which folder of a log's path names its host
@@ -234,7 +304,8 @@ run gets one row with outcome unreadable or no_runs and the reason in `warnings`
 Examples:
   kbaudit logs \\\\fileserver\\kblogs -o timeline.csv
   kbaudit logs share/ --tz Asia/Tokyo --codepage shift_jis --format jsonl > runs.jsonl
-  kbaudit logs share/ --host-from grandparent      # share/HOST/WINDOWS/KB123456.log";
+  kbaudit logs share/ --host-from grandparent      # share/HOST/WINDOWS/KB123456.log
+  kbaudit logs share/ --host 'JP-*' --kb KB899591 --outcome failed --since 2005-07-01";
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
@@ -246,6 +317,12 @@ pub struct LogsArgs {
     /// Also write one row per log line to FILE
     #[arg(long, value_name = "FILE")]
     pub events: Option<PathBuf>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Only runs with these outcomes (success, reboot_required, failed, cancelled, incomplete,
+    /// unreadable, no_runs; repeat or comma-separated)
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = ["success", "reboot_required", "failed", "cancelled", "incomplete", "unreadable", "no_runs"])]
+    pub outcome: Vec<String>,
     /// IANA time zone of the hosts' clocks (e.g. Asia/Tokyo), to fill started_utc
     #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
     pub tz: Option<jiff::tz::TimeZone>,

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::DateTime;
 
+use crate::filter::Filters;
 use crate::logs::LogFile;
 use crate::logs::run::{Hotpatch, Outcome, Run};
 use crate::output::{Cell, Row};
@@ -70,7 +71,9 @@ enum Event {
         files: BTreeSet<String>,
         hotpatch: Hotpatch,
     },
-    Uninstall,
+    Uninstall {
+        outcome: Outcome,
+    },
     Blocked {
         by: Vec<(String, String, String)>,
     },
@@ -91,10 +94,36 @@ fn normalize(path: &str) -> String {
     path.trim().replace('/', "\\").to_lowercase()
 }
 
+/// An update still installed at the end of the replay.
+struct Installed {
+    kb: String,
+    when: When,
+    files: BTreeSet<String>,
+    hotpatch: Hotpatch,
+    findings: Vec<String>,
+}
+
+/// The host's history replayed in time order.
+struct Replay {
+    /// Updates installed at the end, oldest first.
+    installed: Vec<Installed>,
+    /// Findings per KB (about removals, for the removed update and the newer ones it broke).
+    findings: BTreeMap<String, Vec<String>>,
+    /// Findings about uninstall attempts, per uninstalled KB (a subset of `findings`).
+    uninstall_findings: BTreeMap<String, Vec<String>>,
+    blocked: Vec<(String, When, Vec<Blocker>)>,
+}
+
 impl HostHistory {
     /// Adds the runs of one log file of this host.
     pub fn add(&mut self, file: &LogFile) {
-        for run in &file.runs {
+        self.add_filtered(file, &Filters::default());
+    }
+
+    /// Adds the runs of one log file that `filters` lets through by time (a `--until` gives the
+    /// history as of that moment).
+    pub fn add_filtered(&mut self, file: &LogFile, filters: &Filters) {
+        for run in file.runs.iter().filter(|r| filters.time(r.started)) {
             let when = When {
                 undated: run.started.is_none(),
                 time: run.started,
@@ -122,8 +151,10 @@ impl HostHistory {
                     .map(|b| (b.kb.clone(), b.file.clone(), b.branch.clone()))
                     .collect();
                 Event::Blocked { by }
-            } else if run.is_uninstall() && worked {
-                Event::Uninstall
+            } else if run.is_uninstall() {
+                Event::Uninstall {
+                    outcome: verdict.outcome,
+                }
             } else if worked {
                 Event::Install {
                     files: replaced_files(run),
@@ -136,25 +167,22 @@ impl HostHistory {
         }
     }
 
-    /// The rows of this host: one per update still installed (or with something to report).
-    pub fn rows(mut self, host: &str) -> Vec<OrderRow> {
+    /// Replays installs and uninstalls in time order.
+    fn replay(mut self) -> Replay {
         self.events.sort_by(|a, b| a.0.cmp(&b.0));
-        struct Installed {
-            when: When,
-            files: BTreeSet<String>,
-            hotpatch: Hotpatch,
-            findings: Vec<String>,
-        }
-        // Replay the history: installs in time order, uninstalls removing them.
-        let mut installed: Vec<(String, Installed)> = Vec::new();
-        let mut removed_findings: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut blocked: Vec<(String, When, Vec<Blocker>)> = Vec::new();
+        let mut replay = Replay {
+            installed: Vec::new(),
+            findings: BTreeMap::new(),
+            uninstall_findings: BTreeMap::new(),
+            blocked: Vec::new(),
+        };
+        let installed = &mut replay.installed;
         for (when, kb, event, notes) in self.events {
             match event {
                 Event::Install { files, hotpatch } => {
                     let mut findings = notes;
-                    if let Some(pos) = installed.iter().position(|(k, _)| *k == kb) {
-                        let (_, earlier) = installed.remove(pos);
+                    if let Some(pos) = installed.iter().position(|i| i.kb == kb) {
+                        let earlier = installed.remove(pos);
                         findings.push(format!(
                             "installed again (earlier install {})",
                             describe(&earlier.when)
@@ -164,97 +192,182 @@ impl HostHistory {
                     if files.is_empty() {
                         findings.push("the logs name no file this update replaced: its order relative to others is unknown".into());
                     }
-                    installed.push((
+                    installed.push(Installed {
                         kb,
-                        Installed {
-                            when,
-                            files,
-                            hotpatch,
-                            findings,
-                        },
-                    ));
+                        when,
+                        files,
+                        hotpatch,
+                        findings,
+                    });
                 }
-                Event::Uninstall => {
-                    let Some(pos) = installed.iter().position(|(k, _)| *k == kb) else {
-                        removed_findings.entry(kb).or_default().push(format!(
-                            "uninstalled {} but no install run was found",
-                            describe(&when)
-                        ));
+                Event::Uninstall { outcome } => {
+                    let worked = matches!(outcome, Outcome::Success | Outcome::RebootRequired);
+                    let mut said = Vec::new();
+                    if !worked {
+                        said.push(match outcome {
+                            Outcome::Incomplete => format!(
+                                "uninstall run {} was cut off: its outcome cannot be decided, so it is not counted as a removal",
+                                describe(&when)
+                            ),
+                            other => format!(
+                                "uninstall attempted {} and {}: still installed",
+                                describe(&when),
+                                other.label()
+                            ),
+                        });
+                    }
+                    let Some(pos) = installed.iter().position(|i| i.kb == kb) else {
+                        if worked {
+                            said.push(format!(
+                                "uninstalled {} but no install run was found",
+                                describe(&when)
+                            ));
+                        }
+                        replay
+                            .findings
+                            .entry(kb.clone())
+                            .or_default()
+                            .extend(said.clone());
+                        replay
+                            .uninstall_findings
+                            .entry(kb)
+                            .or_default()
+                            .extend(said);
                         continue;
                     };
-                    let (_, gone) = installed.remove(pos);
                     // Any update installed after it that shares a file was still in place.
-                    let broken: Vec<String> = installed[pos..]
+                    let gone_files = installed[pos].files.clone();
+                    let newer: Vec<&Installed> = installed[pos + 1..]
                         .iter()
-                        .filter(|(_, later)| !later.files.is_disjoint(&gone.files))
-                        .map(|(k, later)| {
-                            format!("{k} ({})", shared(&gone.files, &later.files).join(", "))
-                        })
+                        .filter(|later| !later.files.is_disjoint(&gone_files))
                         .collect();
-                    if !broken.is_empty() {
-                        let text = format!(
-                            "removed {} while newer updates sharing its files were installed: {}; removal order broken",
-                            describe(&when),
-                            broken.join(", ")
-                        );
-                        for (k, _) in installed[pos..]
+                    if !newer.is_empty() {
+                        let list: Vec<String> = newer
                             .iter()
-                            .filter(|(_, l)| !l.files.is_disjoint(&gone.files))
-                        {
-                            removed_findings
-                                .entry(k.clone())
+                            .map(|later| {
+                                format!(
+                                    "{} ({})",
+                                    later.kb,
+                                    shared(&gone_files, &later.files).join(", ")
+                                )
+                            })
+                            .collect();
+                        let text = if worked {
+                            format!(
+                                "removed {} while newer updates sharing its files were installed: {}; removal order broken",
+                                describe(&when),
+                                list.join(", ")
+                            )
+                        } else {
+                            format!(
+                                "uninstall attempted {} while newer updates sharing its files were installed: {}",
+                                describe(&when),
+                                list.join(", ")
+                            )
+                        };
+                        for later in &newer {
+                            replay
+                                .findings
+                                .entry(later.kb.clone())
                                 .or_default()
                                 .push(format!("{kb} was {text}"));
                         }
-                        removed_findings.entry(kb).or_default().push(text);
+                        said.push(text);
+                    }
+                    replay
+                        .findings
+                        .entry(kb.clone())
+                        .or_default()
+                        .extend(said.clone());
+                    replay
+                        .uninstall_findings
+                        .entry(kb)
+                        .or_default()
+                        .extend(said);
+                    if worked {
+                        installed.remove(pos);
                     }
                 }
-                Event::Blocked { by } => blocked.push((kb, when, by)),
+                Event::Blocked { by } => replay.blocked.push((kb, when, by)),
             }
         }
         // A blocked run names files its blocker owns: they count as files the blocker replaced.
-        for (_, _, by) in &blocked {
+        for (_, _, by) in &replay.blocked {
             for (blocker, file, _) in by {
-                if let Some((_, item)) = installed
+                if let Some(item) = replay
+                    .installed
                     .iter_mut()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(blocker))
+                    .find(|i| i.kb.eq_ignore_ascii_case(blocker))
                 {
                     item.files.insert(normalize(file));
                 }
             }
         }
+        replay.uninstall_findings.retain(|_, v| !v.is_empty());
+        replay.findings.retain(|_, v| !v.is_empty());
+        replay
+    }
+
+    /// Findings about uninstall attempts, per KB: a removal (or an attempt) while a newer update
+    /// sharing a file was installed, and attempts that failed or were cut off.
+    pub fn uninstall_findings(self) -> BTreeMap<String, Vec<String>> {
+        self.replay().uninstall_findings
+    }
+
+    /// The rows of this host: one per update still installed (or with something to report).
+    pub fn rows(self, host: &str) -> Vec<OrderRow> {
+        let Replay {
+            installed,
+            mut findings,
+            blocked,
+            ..
+        } = self.replay();
         let count = installed.len();
+        // For each installed update and file, the next later install replacing that file: the
+        // direct "must come off first" edges. Linear in the number of (update, file) pairs.
+        let mut last_owner: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut next: Vec<BTreeMap<usize, Vec<&str>>> = vec![BTreeMap::new(); count];
+        for (index, item) in installed.iter().enumerate() {
+            for file in &item.files {
+                if let Some(previous) = last_owner.insert(file.as_str(), index) {
+                    next[previous].entry(index).or_default().push(file.as_str());
+                }
+            }
+        }
         let mut rows = Vec::with_capacity(count);
-        for (index, (kb, item)) in installed.iter().enumerate() {
-            // Later installs sharing a file, transitively: they must come off first.
-            let mut must: BTreeSet<usize> = BTreeSet::new();
-            let mut frontier = vec![index];
-            while let Some(i) = frontier.pop() {
-                for j in i + 1..count {
-                    if !must.contains(&j)
-                        && !installed[i].1.files.is_disjoint(&installed[j].1.files)
-                    {
-                        must.insert(j);
-                        frontier.push(j);
+        // Transitive successors by a depth-first walk over the direct edges; `seen` is stamped
+        // per row, so no set is built or cleared per row.
+        let mut seen = vec![usize::MAX; count];
+        for (index, item) in installed.iter().enumerate() {
+            let mut must = Vec::new();
+            let mut stack = vec![index];
+            while let Some(i) = stack.pop() {
+                for &j in next[i].keys() {
+                    if seen[j] != index {
+                        seen[j] = index;
+                        must.push(j);
+                        stack.push(j);
                     }
                 }
             }
-            let shared_files = installed[index + 1..]
+            must.sort_unstable_by(|a, b| b.cmp(a));
+            let shared_files = next[index]
                 .iter()
-                .filter(|(_, later)| !later.files.is_disjoint(&item.files))
-                .map(|(k, later)| format!("{k}: {}", shared(&item.files, &later.files).join(", ")))
+                .map(|(&j, files)| format!("{}: {}", installed[j].kb, files.join(", ")))
                 .collect();
-            let mut findings = item.findings.clone();
+            let mut row_findings = item.findings.clone();
             if item.hotpatch == Hotpatch::Requested {
-                findings.push(
+                row_findings.push(
                     "hotpatch requested on the command line; the log does not confirm it was used"
                         .into(),
                 );
             }
-            findings.extend(removed_findings.remove(kb).unwrap_or_default());
+            row_findings.extend(findings.remove(&item.kb).unwrap_or_default());
             for (blocked_kb, when, by) in &blocked {
-                for (_, file, branch) in by.iter().filter(|(b, ..)| b.eq_ignore_ascii_case(kb)) {
-                    findings.push(format!(
+                for (_, file, branch) in
+                    by.iter().filter(|(b, ..)| b.eq_ignore_ascii_case(&item.kb))
+                {
+                    row_findings.push(format!(
                         "its {branch} file {file} blocked the install of {blocked_kb} {}",
                         describe(when)
                     ));
@@ -262,20 +375,20 @@ impl HostHistory {
             }
             rows.push(OrderRow {
                 host: host.to_string(),
-                kb: kb.clone(),
+                kb: item.kb.clone(),
                 installed_local: item.when.time,
                 remove_position: Some(count - index),
-                must_remove_first: must.iter().rev().map(|&j| installed[j].0.clone()).collect(),
+                must_remove_first: must.iter().map(|&j| installed[j].kb.clone()).collect(),
                 shared_files,
                 reboot_to_remove: Some(matches!(
                     item.hotpatch,
                     Hotpatch::Enabled | Hotpatch::Requested
                 )),
-                findings,
+                findings: row_findings,
             });
         }
         // Updates no longer installed that still have something to say (a broken removal).
-        for (kb, findings) in removed_findings {
+        for (kb, findings) in findings {
             rows.push(OrderRow {
                 host: host.to_string(),
                 kb,
@@ -291,7 +404,7 @@ impl HostHistory {
         for (blocked_kb, when, by) in blocked {
             let known = by
                 .iter()
-                .any(|(b, ..)| installed.iter().any(|(k, _)| k.eq_ignore_ascii_case(b)));
+                .any(|(b, ..)| installed.iter().any(|i| i.kb.eq_ignore_ascii_case(b)));
             if !known {
                 let blockers: Vec<String> = by
                     .iter()

@@ -69,6 +69,14 @@ impl LogFile {
         matches!(self.problem, Some(Problem::Unreadable(_)))
     }
 
+    /// Why the file could not be read, if it could not.
+    pub fn unreadable_reason(&self) -> Option<&str> {
+        match &self.problem {
+            Some(Problem::Unreadable(reason)) => Some(reason),
+            _ => None,
+        }
+    }
+
     /// The KB a run belongs to: file name first, then the `[name]` line, then its messages.
     pub fn kb_of(&self, run: &Run) -> Option<u32> {
         self.file_kb.or(run.name_kb).or(run.message_kb)
@@ -81,9 +89,7 @@ impl LogFile {
         LogFile {
             source: path.display().to_string(),
             host: host_of(path, options.host_from),
-            file_kb: path
-                .file_name()
-                .and_then(|n| line::find_kb(&n.to_string_lossy())),
+            file_kb: kb_of_path(path),
             encoding: None,
             runs: Vec::new(),
             stray: Vec::new(),
@@ -168,6 +174,12 @@ fn fill(file: &mut LogFile, bytes: &[u8], options: &LogOptions) {
             file.warnings.push("file is mostly binary content".into());
         }
     }
+}
+
+/// The KB number a log's file name gives (`KB899588.log`), if any.
+pub fn kb_of_path(path: &Path) -> Option<u32> {
+    path.file_name()
+        .and_then(|n| line::find_kb(&n.to_string_lossy()))
 }
 
 /// The host name a log path implies.

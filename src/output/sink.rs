@@ -2,7 +2,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Format, Row};
+use super::{Cell, Format, Row};
 
 /// Choices shared by every table a run writes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,7 +31,7 @@ pub fn check_writable(path: &Path, force: bool) -> anyhow::Result<()> {
 pub struct TableWriter {
     out: Encoder,
     guard: bool,
-    columns: &'static [&'static str],
+    columns: Vec<String>,
     file: Option<PendingFile>,
 }
 
@@ -60,6 +60,16 @@ impl Drop for PendingFile {
 impl TableWriter {
     /// Opens the table and writes its header. `path` `None` (or `-`) means stdout.
     pub fn create<R: Row>(path: Option<&Path>, options: OutputOptions) -> anyhow::Result<Self> {
+        let columns = R::COLUMNS.iter().map(|c| c.to_string()).collect();
+        Self::with_columns(path, options, columns)
+    }
+
+    /// Opens a table whose columns are known only at run time (`--matrix`).
+    pub fn with_columns(
+        path: Option<&Path>,
+        options: OutputOptions,
+        columns: Vec<String>,
+    ) -> anyhow::Result<Self> {
         let path = path.filter(|p| p.as_os_str() != "-");
         let (mut sink, file): (Sink, _) = match path {
             None => (Box::new(io::stdout()), None),
@@ -89,7 +99,7 @@ impl TableWriter {
                     .terminator(csv::Terminator::CRLF)
                     .buffer_capacity(256 * 1024)
                     .from_writer(sink);
-                csv.write_record(R::COLUMNS)?;
+                csv.write_record(&columns)?;
                 Encoder::Csv(Box::new(csv))
             }
             Format::Jsonl => Encoder::Jsonl(BufWriter::with_capacity(256 * 1024, sink)),
@@ -97,17 +107,22 @@ impl TableWriter {
         Ok(TableWriter {
             out,
             guard: !options.raw_cells,
-            columns: R::COLUMNS,
+            columns,
             file,
         })
     }
 
     pub fn write<R: Row>(&mut self, row: &R) -> io::Result<()> {
         debug_assert_eq!(R::COLUMNS, self.columns);
-        let cells = row.cells();
+        self.write_cells(&row.cells())
+    }
+
+    /// Writes one row of cells, in column order.
+    pub fn write_cells(&mut self, cells: &[Cell<'_>]) -> io::Result<()> {
+        debug_assert_eq!(cells.len(), self.columns.len());
         match &mut self.out {
             Encoder::Csv(csv) => {
-                for cell in &cells {
+                for cell in cells {
                     csv.write_field(cell.to_csv(self.guard).as_bytes())?;
                 }
                 csv.write_record(None::<&[u8]>)?;
@@ -115,8 +130,8 @@ impl TableWriter {
             }
             Encoder::Jsonl(out) => {
                 let mut object = serde_json::Map::with_capacity(cells.len());
-                for (name, cell) in self.columns.iter().zip(&cells) {
-                    object.insert((*name).to_string(), cell.to_json());
+                for (name, cell) in self.columns.iter().zip(cells) {
+                    object.insert(name.clone(), cell.to_json());
                 }
                 serde_json::to_writer(&mut *out, &object)?;
                 out.write_all(b"\n")

@@ -1,0 +1,102 @@
+//! `kbaudit logs`: one row per installation run.
+
+use std::process::ExitCode;
+
+use super::{exit_code, optional_table, output_options, report_unmatched, wants_summary};
+use crate::cli::{Common, LogsArgs};
+use crate::logs::{self, EventRow, LogOptions, RunRow};
+use crate::output::TableWriter;
+use crate::scan::{self, Progress};
+
+pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> {
+    let filters = args.filters.build(&args.outcome)?;
+    let options = output_options(common, args.table.format);
+    let mut runs_out = TableWriter::create::<RunRow>(args.table.output.as_deref(), options)?;
+    let mut events_out = optional_table::<EventRow>(args.events.as_deref(), options)?;
+    let log_options = LogOptions {
+        codepage: args.codepage,
+        tz: args.tz.clone(),
+        host_from: args.host_from,
+        events: args.events.is_some(),
+    };
+    // Files another filter rules out by their name alone are not read at all.
+    let inputs: Vec<scan::Input> = scan::collect_inputs(&args.paths, ".log files", |p| {
+        scan::has_extension(p, &["log"])
+    })
+    .into_iter()
+    .filter(|input| {
+        input.problem.is_some()
+            || (filters.host(&logs::host_of(&input.path, args.host_from))
+                && logs::kb_of_path(&input.path).is_none_or(|kb| filters.names_kb(kb)))
+    })
+    .collect();
+    let pool = scan::thread_pool(common.threads)?;
+    let total_bytes = inputs.iter().map(|i| i.size).sum();
+    let progress = Progress::new(common.progress, total_bytes, inputs.len(), "logs");
+    let mut unreadable = 0usize;
+    let mut run_count = 0usize;
+    scan::map_ordered(
+        &pool,
+        &inputs,
+        &progress,
+        |input| {
+            let file = logs::read_log(input, &log_options);
+            let rows = file.run_rows(log_options.tz.as_ref());
+            let events = if log_options.events {
+                file.event_rows()
+            } else {
+                Vec::new()
+            };
+            (rows, events, file.is_unreadable())
+        },
+        |input, (rows, events, is_unreadable)| {
+            if is_unreadable {
+                unreadable += 1;
+                let reason = rows
+                    .first()
+                    .map(|r| r.warnings.join("; "))
+                    .unwrap_or_default();
+                progress.println(&format!("kbaudit: {}: {reason}", input.path.display()));
+            }
+            let mut kept_runs = Vec::new();
+            for row in &rows {
+                let is_run = row.run_index.is_some();
+                if filters.kb(row.kb)
+                    && (!is_run || filters.time(row.started_local))
+                    && filters.outcome(row.outcome)
+                {
+                    runs_out.write(row)?;
+                    kept_runs.extend(row.run_index);
+                }
+            }
+            run_count += kept_runs.len();
+            if let Some(out) = events_out.as_mut() {
+                let narrowed = filters.narrows_runs();
+                for event in &events {
+                    // Lines outside any run go with their file unless runs were narrowed.
+                    let keep = match event.run_index {
+                        Some(i) => kept_runs.contains(&i),
+                        None => !narrowed,
+                    };
+                    if keep {
+                        out.write(event)?;
+                    }
+                }
+            }
+            Ok(())
+        },
+    )?;
+    progress.finish();
+    runs_out.finish()?;
+    if let Some(out) = events_out {
+        out.finish()?;
+    }
+    report_unmatched(&filters);
+    if wants_summary(common) {
+        eprintln!(
+            "kbaudit: {} log files, {run_count} runs, {unreadable} unreadable",
+            inputs.len()
+        );
+    }
+    Ok(exit_code(unreadable > 0))
+}

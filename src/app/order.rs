@@ -1,0 +1,48 @@
+//! `kbaudit order`: per host, which updates must come off first.
+
+use std::process::ExitCode;
+
+use super::{exit_code, output_options, report_unmatched};
+use crate::cli::{Common, OrderArgs};
+use crate::logs::LogOptions;
+use crate::order::{HostHistory, OrderRow};
+use crate::output::TableWriter;
+use crate::scan::{self, Progress};
+use crate::share::{HostInputs, display_name};
+
+pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode> {
+    let mut filter_args = args.filters.clone();
+    filter_args.kbs.extend(args.remove.iter().cloned());
+    let filters = filter_args.build(&[])?;
+    let options = output_options(common, args.table.format);
+    let mut out = TableWriter::create::<OrderRow>(args.table.output.as_deref(), options)?;
+    let log_options = LogOptions {
+        codepage: args.codepage,
+        host_from: args.host_from,
+        ..LogOptions::default()
+    };
+    let inputs = HostInputs::collect(&args.paths, args.host_from, &filters);
+    let pool = scan::thread_pool(common.threads)?;
+    let progress = Progress::new(common.progress, inputs.total_bytes(), inputs.len(), "logs");
+    let mut unreadable = 0usize;
+    inputs.for_each_host(&pool, &progress, &log_options, |key, files| {
+        let mut history = HostHistory::default();
+        for file in &files {
+            if let Some(reason) = file.unreadable_reason() {
+                unreadable += 1;
+                progress.println(&format!("kbaudit: {}: {reason}", file.source));
+            }
+            history.add_filtered(file, &filters);
+        }
+        for row in history.rows(&display_name(&files, key)) {
+            if filters.kb(crate::filter::parse_kb(&row.kb)) {
+                out.write(&row)?;
+            }
+        }
+        Ok(())
+    })?;
+    progress.finish();
+    out.finish()?;
+    report_unmatched(&filters);
+    Ok(exit_code(unreadable > 0))
+}

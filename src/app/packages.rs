@@ -1,0 +1,74 @@
+//! `kbaudit packages`: inventory of update packages.
+
+use std::process::ExitCode;
+
+use super::{exit_code, optional_table, output_options};
+use crate::cli::{Common, PackagesArgs};
+use crate::output::TableWriter;
+use crate::scan::{self, Progress};
+
+pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCode> {
+    use crate::package::{self, FileRow, PackageRow};
+    let options = output_options(common, args.table.format);
+    let mut packages_out =
+        TableWriter::create::<PackageRow>(args.table.output.as_deref(), options)?;
+    let mut files_out = optional_table::<FileRow>(args.files.as_deref(), options)?;
+    let inputs = scan::collect_inputs(&args.paths, "packages (.exe, .cab)", |p| {
+        scan::has_extension(p, &["exe", "cab"])
+    });
+    let pool = scan::thread_pool(common.threads)?;
+    let progress = Progress::new(
+        common.progress,
+        inputs.iter().map(|i| i.size).sum(),
+        inputs.len(),
+        "packages",
+    );
+    let mut failed = 0usize;
+    scan::map_ordered(
+        &pool,
+        &inputs,
+        &progress,
+        |input| {
+            let unreadable = |why: String| package::Inventory {
+                package: PackageRow {
+                    package: input.path.display().to_string(),
+                    status: "error",
+                    error: Some(why),
+                    ..Default::default()
+                },
+                files: Vec::new(),
+            };
+            if let Some(problem) = &input.problem {
+                return unreadable(problem.clone());
+            }
+            match std::fs::read(&input.path) {
+                Ok(bytes) => package::inventory(&input.path, &bytes, args.max_bytes),
+                Err(e) => unreadable(format!("cannot read: {e}")),
+            }
+        },
+        |_, inventory| {
+            if inventory.failed() {
+                failed += 1;
+                let row = &inventory.package;
+                progress.println(&format!(
+                    "kbaudit: {}: {}",
+                    row.package,
+                    row.error.as_deref().unwrap_or(row.status)
+                ));
+            }
+            packages_out.write(&inventory.package)?;
+            if let Some(out) = files_out.as_mut() {
+                for file in &inventory.files {
+                    out.write(file)?;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    progress.finish();
+    packages_out.finish()?;
+    if let Some(out) = files_out {
+        out.finish()?;
+    }
+    Ok(exit_code(failed > 0))
+}

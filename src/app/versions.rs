@@ -1,0 +1,88 @@
+//! `kbaudit versions`: version strings of PE files and hotpatch eligibility.
+
+use std::process::ExitCode;
+
+use super::{exit_code, output_options};
+use crate::cli::{Common, Profile, VersionsArgs};
+use crate::output::TableWriter;
+use crate::scan::{self, Progress};
+
+pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCode> {
+    use crate::versions::{self, SigcheckRow, VersionRow};
+    let options = output_options(common, args.table.format);
+    let output = args.table.output.as_deref();
+    let mut native = None;
+    let mut sigcheck = None;
+    match args.profile {
+        Profile::Native => native = Some(TableWriter::create::<VersionRow>(output, options)?),
+        Profile::Sigcheck => {
+            sigcheck = Some(TableWriter::create::<SigcheckRow<'_>>(output, options)?)
+        }
+    }
+    let named: std::collections::HashSet<&std::path::Path> = args
+        .paths
+        .iter()
+        .filter(|p| p.is_file())
+        .map(|p| p.as_path())
+        .collect();
+    let inputs = scan::collect_inputs(&args.paths, "files", |_| true);
+    let pool = scan::thread_pool(common.threads)?;
+    let total_bytes = inputs.iter().map(|i| i.size).sum();
+    let progress = Progress::new(common.progress, total_bytes, inputs.len(), "files");
+    let mut failed = 0usize;
+    scan::map_ordered(
+        &pool,
+        &inputs,
+        &progress,
+        |input| {
+            let path = input.path.display().to_string();
+            if let Some(problem) = &input.problem {
+                return Some(VersionRow {
+                    path,
+                    status: "unreadable",
+                    error: Some(problem.clone()),
+                    ..Default::default()
+                });
+            }
+            match std::fs::read(&input.path) {
+                // Walked files that are not PE images are not the user's question: skip them.
+                Ok(bytes) if !versions::is_pe(&bytes) && !named.contains(input.path.as_path()) => {
+                    None
+                }
+                Ok(bytes) => Some(versions::analyze(&path, &bytes)),
+                Err(e) => Some(VersionRow {
+                    path,
+                    status: "unreadable",
+                    error: Some(format!("cannot read: {e}")),
+                    ..Default::default()
+                }),
+            }
+        },
+        |_, row| {
+            let Some(row) = row else { return Ok(()) };
+            if matches!(row.status, "unreadable" | "not_pe") {
+                failed += 1;
+                progress.println(&format!(
+                    "kbaudit: {}: {}",
+                    row.path,
+                    row.error.as_deref().unwrap_or("")
+                ));
+            }
+            if let Some(out) = native.as_mut() {
+                out.write(&row)?;
+            }
+            if let Some(out) = sigcheck.as_mut() {
+                out.write(&SigcheckRow(&row))?;
+            }
+            Ok(())
+        },
+    )?;
+    progress.finish();
+    if let Some(out) = native {
+        out.finish()?;
+    }
+    if let Some(out) = sigcheck {
+        out.finish()?;
+    }
+    Ok(exit_code(failed > 0))
+}
