@@ -23,8 +23,16 @@ pub struct Input {
 /// Collects the files under `paths` that `accept` takes, sorted by name within each directory.
 /// A file named explicitly is always taken. A path that does not exist, a directory that cannot
 /// be read, and a directory holding no matching file are kept as inputs with a `problem`.
+///
+/// A file reached twice (named twice, a folder and a file in it, a link to a file already seen)
+/// is taken once, at its first place.
 pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> bool) -> Vec<Input> {
     let mut inputs = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut first_time = |path: &Path, metadata: &std::fs::Metadata| match file_id(path, metadata) {
+        Some(id) => seen.insert(id),
+        None => true,
+    };
     for root in paths {
         let metadata = match std::fs::metadata(root) {
             Ok(m) => m,
@@ -34,6 +42,9 @@ pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> b
             }
         };
         if !metadata.is_dir() {
+            if !first_time(root, &metadata) {
+                continue;
+            }
             inputs.push(Input {
                 path: root.clone(),
                 size: metadata.len(),
@@ -42,6 +53,7 @@ pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> b
             continue;
         }
         let before = inputs.len();
+        let mut walked_any = false;
         let walk = walkdir::WalkDir::new(root)
             .sort_by_file_name()
             .follow_links(false);
@@ -53,7 +65,18 @@ pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> b
                     let is_file =
                         entry.file_type().is_file() || (entry.path_is_symlink() && path.is_file());
                     if is_file && accept(path) {
-                        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                        walked_any = true;
+                        let metadata = if entry.path_is_symlink() {
+                            std::fs::metadata(path)
+                        } else {
+                            entry.metadata().map_err(std::io::Error::other)
+                        };
+                        let size = metadata.as_ref().map(|m| m.len()).unwrap_or(0);
+                        if let Ok(m) = &metadata
+                            && !first_time(path, m)
+                        {
+                            continue;
+                        }
                         inputs.push(Input {
                             path: path.to_path_buf(),
                             size,
@@ -67,7 +90,7 @@ pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> b
                 }
             }
         }
-        if inputs.len() == before {
+        if inputs.len() == before && !walked_any {
             inputs.push(problem(
                 root,
                 format!("no {what} found under this directory"),
@@ -75,6 +98,18 @@ pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> b
         }
     }
     inputs
+}
+
+/// What identifies a file whatever the path it is reached by.
+#[cfg(unix)]
+fn file_id(_: &Path, metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path, _: &std::fs::Metadata) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
 }
 
 fn problem(path: &Path, why: String) -> Input {

@@ -71,8 +71,8 @@ fn whole_corpus_timeline_exits_1_for_the_binary_file() {
     let rows = csv.lines().count() - 1;
     assert_eq!(
         rows,
-        corpus_logs().len() + 4,
-        "one row per file plus the extra runs of the 4 two-run files"
+        corpus_logs().len() + 6,
+        "one row per file plus the extra runs of the 6 two-run files"
     );
 }
 

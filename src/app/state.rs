@@ -67,7 +67,7 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
     let progress = Progress::new(common.progress, inputs.total_bytes(), inputs.len(), "logs");
     let mut unreadable = 0usize;
     let mut tally = Tally::default();
-    let mut matrix = Matrix::default();
+    let mut matrix = Matrix::new(&baseline);
     let mut emit =
         |host: &str, evidence: HostEvidence, out: &mut TableWriter| -> anyhow::Result<()> {
             let rows = state::host_states(host, evidence, &baseline);
@@ -84,7 +84,11 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
         let mut write = |h: &str, e: HostEvidence| emit(h, e, &mut out);
         flush_inventory(Some(key), &mut pending_inventory, &mut write)?;
         let listed = pending_inventory.remove(key);
-        let mut evidence = HostEvidence::default();
+        let mut evidence = HostEvidence {
+            log_files: files.len(),
+            narrowed: filters.narrows_runs(),
+            ..HostEvidence::default()
+        };
         if has_inventory && listed.is_none() {
             evidence
                 .host_findings
@@ -121,7 +125,7 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
     if let Some(path) = &args.matrix {
         let mut table = TableWriter::with_columns(Some(path), options, matrix.columns())?;
         for row in matrix.rows() {
-            table.write_cells(&row.to_cells(matrix.kb_count()))?;
+            table.write_cells(&row.to_cells(matrix.measured_against()))?;
         }
         table.finish()?;
     }

@@ -13,6 +13,8 @@ pub struct Matrix {
     /// (host, cells by KB); hosts arrive in key order.
     hosts: Vec<(String, BTreeMap<u32, State>)>,
     kbs: BTreeSet<u32>,
+    /// What `installed n of N` counts against; every column when empty.
+    baseline: BTreeSet<u32>,
 }
 
 /// One written line of the matrix: a host, a word per KB column, and the count.
@@ -23,6 +25,13 @@ pub struct MatrixRow<'a> {
 }
 
 impl Matrix {
+    pub fn new(baseline: &[u32]) -> Self {
+        Matrix {
+            baseline: baseline.iter().copied().collect(),
+            ..Matrix::default()
+        }
+    }
+
     pub fn add_host(&mut self, host: &str, rows: &[StateRow]) {
         let cells: BTreeMap<u32, State> =
             rows.iter().filter_map(|r| Some((r.kb?, r.state))).collect();
@@ -57,13 +66,18 @@ impl Matrix {
             .collect()
     }
 
-    pub fn kb_count(&self) -> usize {
-        self.kbs.len()
+    /// N in `installed n of N`.
+    pub fn measured_against(&self) -> usize {
+        if self.baseline.is_empty() {
+            self.kbs.len()
+        } else {
+            self.baseline.len()
+        }
     }
 }
 
 impl MatrixRow<'_> {
-    pub fn to_cells(&self, kb_count: usize) -> Vec<Cell<'_>> {
+    pub fn to_cells(&self, of: usize) -> Vec<Cell<'_>> {
         std::iter::once(Cell::text(self.host))
             .chain(
                 self.cells
@@ -71,7 +85,7 @@ impl MatrixRow<'_> {
                     .map(|s| s.map_or(Cell::Empty, |s| Cell::Word(s.short()))),
             )
             .chain(std::iter::once(Cell::text(format!(
-                "installed {} of {kb_count}",
+                "installed {} of {of}",
                 self.installed
             ))))
             .collect()

@@ -85,6 +85,10 @@ pub struct HostEvidence {
     pub uninstall_findings: BTreeMap<u32, Vec<String>>,
     /// Said on every row of the host (e.g. "not in the host inventory").
     pub host_findings: Vec<String>,
+    /// Log files of this host before any KB or time filter (0: the host sent no logs).
+    pub log_files: usize,
+    /// A KB or time filter narrowed `rows`: a host left with nothing to say is left out.
+    pub narrowed: bool,
 }
 
 fn is_ok(outcome: &str) -> bool {
@@ -113,8 +117,11 @@ pub fn host_states(host: &str, evidence: HostEvidence, baseline: &[u32]) -> Vec<
         rows,
         mut uninstall_findings,
         host_findings,
+        log_files,
+        narrowed,
     } = evidence;
-    let problem_files: Vec<&RunRow> = rows.iter().filter(|r| !is_run(r)).collect();
+    let mut problem_files: Vec<&RunRow> = rows.iter().filter(|r| !is_run(r)).collect();
+    problem_files.sort_by(|a, b| a.source_file.cmp(&b.source_file));
     let describe_file = |r: &RunRow| {
         format!(
             "{} ({})",
@@ -164,7 +171,7 @@ pub fn host_states(host: &str, evidence: HostEvidence, baseline: &[u32]) -> Vec<
     }
     out.sort_by_key(|r| (r.kb.is_none(), r.kb));
     let seen: Vec<u32> = out.iter().filter_map(|r| r.kb).collect();
-    let has_files = !rows.is_empty();
+    let has_files = log_files > 0 || !rows.is_empty();
     let missing_state = if has_files {
         State::Missing
     } else {
@@ -192,7 +199,7 @@ pub fn host_states(host: &str, evidence: HostEvidence, baseline: &[u32]) -> Vec<
             ..StateRow::empty(host, Some(kb), missing_state)
         });
     }
-    if out.is_empty() {
+    if out.is_empty() && !(narrowed && has_files) {
         // Nothing to measure against: the host still gets a row, saying what its logs were.
         let (state, mut said) = if has_files {
             let files: Vec<String> = problem_files.iter().map(|r| describe_file(r)).collect();
@@ -211,6 +218,7 @@ pub fn host_states(host: &str, evidence: HostEvidence, baseline: &[u32]) -> Vec<
             ..StateRow::empty(host, None, state)
         });
     }
+    out.sort_by_key(|r| (r.kb.is_none(), r.kb));
     out
 }
 
