@@ -126,7 +126,9 @@ export with a host, name or computer column. --baseline FILE: one KB per line (K
 Examples:
   kbaudit state share/ -o state.csv
   kbaudit state share/ --hosts hosts.txt --baseline baseline.txt --matrix matrix.csv -o state.csv
-  kbaudit state share/ --format jsonl | jq 'select(.state==\"installed_pending_reboot\") | .host'
+  kbaudit state share/ --state installed_pending_reboot         # who still needs a reboot
+  kbaudit state share/ --state failed,cancelled,incomplete      # failed and never succeeded
+  kbaudit state share/ --hosts hosts.txt --state no_logs        # who sent no logs
   kbaudit state share/ --kb KB899588 --until 2005-12-31     # as it stood at the end of 2005";
 
 #[derive(Debug, Args)]
@@ -147,6 +149,9 @@ pub struct StateArgs {
     /// Also write a hosts × updates matrix (one short state word per cell) to FILE
     #[arg(long, value_name = "FILE")]
     pub matrix: Option<PathBuf>,
+    /// Only rows in these states (repeat or comma-separated); the matrix and summary keep all
+    #[arg(long = "state", value_name = "LIST", value_delimiter = ',', value_parser = ["installed", "installed_pending_reboot", "removed", "failed", "cancelled", "incomplete", "missing", "no_logs", "no_runs"])]
+    pub states: Vec<String>,
     /// Which folder of a log's path names its host
     #[arg(long, value_enum, default_value_t = HostFrom::Parent, value_name = "LEVEL")]
     pub host_from: HostFrom,

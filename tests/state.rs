@@ -231,6 +231,14 @@ fn filters_narrow_and_say_when_nothing_matched() {
         .output()
         .unwrap();
     assert_eq!(table(&out.stdout)[0]["state"], "failed");
+    // --state answers one question: who still needs a reboot.
+    let out = kbaudit()
+        .args(["state", "corpus/logs", "--state", "installed_pending_reboot"])
+        .output()
+        .unwrap();
+    let rows = table(&out.stdout);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["host"], "JP-FS01");
     for command in ["state", "order", "logs"] {
         kbaudit()
             .args([command, "corpus/logs", "--host", "NOPE"])

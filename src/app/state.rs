@@ -75,7 +75,10 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
             if args.matrix.is_some() {
                 matrix.add_host(host, &rows);
             }
-            for row in &rows {
+            let wanted = |r: &&StateRow| {
+                args.states.is_empty() || args.states.iter().any(|s| s == r.state.label())
+            };
+            for row in rows.iter().filter(wanted) {
                 out.write(row)?;
             }
             Ok(())
