@@ -233,7 +233,12 @@ fn filters_narrow_and_say_when_nothing_matched() {
     assert_eq!(table(&out.stdout)[0]["state"], "failed");
     // --state answers one question: who still needs a reboot.
     let out = kbaudit()
-        .args(["state", "corpus/logs", "--state", "installed_pending_reboot"])
+        .args([
+            "state",
+            "corpus/logs",
+            "--state",
+            "installed_pending_reboot",
+        ])
         .output()
         .unwrap();
     let rows = table(&out.stdout);

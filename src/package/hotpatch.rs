@@ -136,9 +136,9 @@ pub fn validate(bytes: &[u8]) -> Result<HotpatchInfo, String> {
         .rva_to_offset(h.hook_rva)
         .ok_or("hook array is not backed by file data")?;
     for n in 0..h.hook_count.min(65_536) as usize {
-        let at = hooks_at + n * HOOK_LEN as usize;
+        let at = hooks_at.saturating_add(n * HOOK_LEN as usize);
         let entry = bytes
-            .get(at..at + HOOK_LEN as usize)
+            .get(at..at.saturating_add(HOOK_LEN as usize))
             .ok_or(format!("hook {n} cut off"))?;
         let word = |o: usize| u32::from_le_bytes(entry[o..o + 4].try_into().unwrap());
         let (new_code, validation) = (word(8), word(12));
@@ -156,7 +156,10 @@ pub fn validate(bytes: &[u8]) -> Result<HotpatchInfo, String> {
     let name_at = pe
         .rva_to_offset(h.target_name_rva)
         .ok_or("target module name RVA is outside the image")?;
-    let name_bytes = &bytes[name_at..bytes.len().min(name_at + 260)];
+    // The section may claim more raw bytes than the file has: the offset can lie past its end.
+    let name_bytes = bytes
+        .get(name_at..bytes.len().min(name_at.saturating_add(260)))
+        .ok_or("target module name lies past the end of the file")?;
     let end = memchr::memchr(0, name_bytes).ok_or("target module name is not terminated")?;
     let target = &name_bytes[..end];
     if target.is_empty() || !target.iter().all(|b| b.is_ascii_graphic()) {

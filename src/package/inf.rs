@@ -49,7 +49,8 @@ pub fn source_file_info(text: &str) -> HashMap<String, Expected> {
 
 /// `000600060A28062C` → 6.6.2600.1580
 pub fn hex_version(hex: &str) -> Option<[u16; 4]> {
-    if hex.len() != 16 {
+    // Byte slicing below needs ASCII: multi-byte text of 16 bytes is not a version.
+    if hex.len() != 16 || !hex.is_ascii() {
         return None;
     }
     let part = |i: usize| u16::from_str_radix(&hex[i * 4..i * 4 + 4], 16).ok();
@@ -59,6 +60,13 @@ pub fn hex_version(hex: &str) -> Option<[u16; 4]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_version_field_of_multibyte_text_is_not_a_version() {
+        // Fuzzing found this slicing panic: 16 bytes, but not 16 characters.
+        assert_eq!(hex_version("aaaéaaaaaaaaaaa"), None);
+        assert_eq!(hex_version("000600060A28062C"), Some([6, 6, 2600, 1580]));
+    }
 
     #[test]
     fn parses_source_file_info() {

@@ -446,7 +446,8 @@ fn in_resources(search: &crate::cab::locate::Search, offset: usize) -> bool {
     search.pe.as_ref().is_some_and(|pe| {
         pe.sections.iter().any(|s| {
             s.name_str() == ".rsrc"
-                && (s.raw_offset as usize..(s.raw_offset + s.raw_size) as usize).contains(&offset)
+                && (s.raw_offset as usize..s.raw_offset as usize + s.raw_size as usize)
+                    .contains(&offset)
         })
     })
 }

@@ -10,6 +10,11 @@ use super::PeHeaders;
 
 const RT_VERSION: u32 = 16;
 const MAX_ENTRIES: usize = 4096;
+/// Entries read in all, over every directory: a hostile tree that fans out cannot make the walk
+/// cost more than this, whatever it claims.
+const ENTRY_BUDGET: usize = 65_536;
+/// Version resources kept (one per language; real files have one or two).
+const MAX_VERSIONS: usize = 256;
 
 /// One version resource: its language id and its bytes (clamped to the file).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +24,26 @@ pub struct VersionData<'a> {
 }
 
 type Res<'a, T> = IResult<&'a [u8], T>;
+
+/// Walks directories at most once each, within [`ENTRY_BUDGET`] entries in all.
+struct Walk {
+    visited: std::collections::HashSet<usize>,
+    budget: usize,
+}
+
+impl Walk {
+    /// The entries of the directory at `at`, or none if it was already walked (a loop, or a
+    /// second reference to the same table) or the budget is spent.
+    fn entries(&mut self, section: &[u8], at: usize) -> Vec<(u32, u32)> {
+        if self.budget == 0 || !self.visited.insert(at) {
+            return Vec::new();
+        }
+        let mut out = entries(section, at);
+        out.truncate(self.budget);
+        self.budget -= out.len();
+        out
+    }
+}
 
 /// (name or id, offset to data or subdirectory) of each entry of the directory at `at`.
 fn entries(section: &[u8], at: usize) -> Vec<(u32, u32)> {
@@ -58,18 +83,22 @@ pub fn version_resources<'a>(file: &'a [u8], pe: &PeHeaders) -> Vec<VersionData<
         return Vec::new();
     };
     let mut found = Vec::new();
-    for (type_id, type_offset) in entries(section, 0) {
+    let mut walk = Walk {
+        visited: Default::default(),
+        budget: ENTRY_BUDGET,
+    };
+    for (type_id, type_offset) in walk.entries(section, 0) {
         if type_id != RT_VERSION {
             continue;
         }
         let Some(names) = subdirectory(type_offset) else {
             continue;
         };
-        for (_, name_offset) in entries(section, names) {
+        for (_, name_offset) in walk.entries(section, names) {
             let Some(languages) = subdirectory(name_offset) else {
                 continue;
             };
-            for (language, data_offset) in entries(section, languages) {
+            for (language, data_offset) in walk.entries(section, languages) {
                 if subdirectory(data_offset).is_some() {
                     continue; // a fourth level does not exist: a hostile or broken table
                 }
@@ -83,7 +112,9 @@ pub fn version_resources<'a>(file: &'a [u8], pe: &PeHeaders) -> Vec<VersionData<
                     continue;
                 };
                 let end = at.saturating_add(data_size as usize).min(file.len());
-                if let Some(bytes) = file.get(at..end) {
+                if let Some(bytes) = file.get(at..end)
+                    && found.len() < MAX_VERSIONS
+                {
                     found.push(VersionData { language, bytes });
                 }
             }

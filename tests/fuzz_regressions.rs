@@ -1,0 +1,83 @@
+//! Inputs that crashed, hung or blew up an earlier version (found by fuzzing and by reading the
+//! code), kept so they never come back. Each test failed (panic, hang or runaway) before its fix.
+
+mod common;
+
+use std::time::Instant;
+
+/// A PE whose `.rsrc` section holds `rsrc` (at RVA 0x2000), with data directory 2 pointing at it.
+fn pe_with_rsrc(rsrc: Vec<u8>) -> Vec<u8> {
+    let size = rsrc.len() as u32;
+    let mut image = common::tiny_pe(0x14c, &[(b".rsrc\0\0\0", rsrc)]);
+    let dir2 = 0x40 + 24 + 96 + 2 * 8;
+    image[dir2..dir2 + 4].copy_from_slice(&0x2000u32.to_le_bytes());
+    image[dir2 + 4..dir2 + 8].copy_from_slice(&size.to_le_bytes());
+    image
+}
+
+/// A resource directory header with `ids` id entries, followed by those entries.
+fn directory(entries: &[(u32, u32)]) -> Vec<u8> {
+    let mut d = vec![0u8; 12];
+    d.extend_from_slice(&0u16.to_le_bytes());
+    d.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (id, offset) in entries {
+        d.extend_from_slice(&id.to_le_bytes());
+        d.extend_from_slice(&offset.to_le_bytes());
+    }
+    d
+}
+
+#[test]
+fn a_resource_directory_pointing_at_itself_does_not_hang() {
+    // 4096 RT_VERSION entries, each naming the root itself as its subdirectory: 4096³ visits
+    // without a visited set.
+    let root = directory(&vec![(16, 0x8000_0000); 4096]);
+    let image = pe_with_rsrc(root);
+    let row = kbaudit::versions::analyze("loop.dll", &image);
+    assert_eq!(row.status, "no_version", "{row:?}");
+}
+
+#[test]
+fn a_resource_tree_that_fans_out_stays_bounded() {
+    // Root → 1 type dir → 1200 names all → the same languages dir → 1200 data entries:
+    // 1.4 million version resources (and, one level deeper, 1.7 billion) claimed in a few KB.
+    let fan = 1200u32;
+    let names_at = 16 + 8;
+    let langs_at = names_at + 16 + 8 * fan;
+    let data_at = langs_at + 16 + 8 * fan;
+    let mut rsrc = directory(&[(16, 0x8000_0000 | names_at)]);
+    rsrc.extend(directory(&vec![(1, 0x8000_0000 | langs_at); fan as usize]));
+    rsrc.extend(directory(&vec![(0x409, data_at); fan as usize]));
+    // One data entry: RVA and size of a small blob inside the section.
+    rsrc.extend_from_slice(&(0x2000 + data_at + 16).to_le_bytes());
+    rsrc.extend_from_slice(&16u32.to_le_bytes());
+    rsrc.extend_from_slice(&[0; 8]);
+    rsrc.extend_from_slice(&[0; 16]);
+    let image = pe_with_rsrc(rsrc);
+    let pe = kbaudit::pe::parse_headers(&image).unwrap();
+    let started = Instant::now();
+    let found = kbaudit::pe::resource::version_resources(&image, &pe);
+    assert!(found.len() <= 256, "{} version resources kept", found.len());
+    // Not a timing assertion on speed: a guard that the walk is bounded at all (minutes before).
+    assert!(started.elapsed().as_secs() < 60);
+}
+
+#[test]
+fn a_hotpatch_section_claiming_more_bytes_than_the_file_is_invalid_not_a_panic() {
+    let mut image = common::hotpatch_image("authz.dll", 2, 3);
+    let at = image.windows(8).position(|w| w == b".hotp1  ").unwrap();
+    // raw size 0x8400 in a file of a few KB; the target name RVA points past the file's end.
+    image[at + 16..at + 20].copy_from_slice(&0x8400u32.to_le_bytes());
+    let raw_offset = u32::from_le_bytes(image[at + 20..at + 24].try_into().unwrap()) as usize;
+    image[raw_offset + 0x30..raw_offset + 0x34]
+        .copy_from_slice(&(0x2000u32 + 0x8000).to_le_bytes());
+    let verdict = kbaudit::package::hotpatch::validate(&image);
+    assert!(verdict.is_err(), "{verdict:?}");
+}
+
+#[test]
+fn arbitrary_update_inf_version_fields_never_panic() {
+    let inf = "[SourceFileInfo]\r\nsp1gdr\\authz.dll=0123456789abcdef0123456789abcdef,aaaéaaaaaaaaaaa,90000,SP1GDR\r\n";
+    let entries = kbaudit::package::inf::source_file_info(inf);
+    assert_eq!(entries["sp1gdr\\authz.dll"].version, None);
+}
