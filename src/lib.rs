@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cab;
+pub mod cleanup;
 pub mod cli;
 pub mod filter;
 pub mod inventory;

@@ -4,6 +4,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = kbaudit::cli::Cli::parse();
+    kbaudit::cleanup::install_handler();
     match kbaudit::app::run(cli) {
         Ok(code) => code,
         Err(e) if kbaudit::app::is_broken_pipe(&e) => ExitCode::SUCCESS,

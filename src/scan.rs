@@ -16,72 +16,92 @@ use rayon::prelude::*;
 pub struct Input {
     pub path: PathBuf,
     pub size: u64,
-    /// Why this input cannot be read (missing, unreadable directory, nothing matched under it).
+    /// Why this input cannot be read (missing, unreadable directory, nothing matched under it,
+    /// not a regular file).
     pub problem: Option<String>,
+    /// The path as given could not be used at all (a mistyped path): it names no host.
+    pub is_bad_path: bool,
+    /// Device and inode (or the canonical path), to tell when an output would overwrite it.
+    pub id: Option<FileId>,
 }
+
+/// What identifies a file whatever the path it is reached by.
+#[cfg(unix)]
+pub type FileId = (u64, u64);
+#[cfg(not(unix))]
+pub type FileId = PathBuf;
 
 /// Collects the files under `paths` that `accept` takes, sorted by name within each directory.
 /// A file named explicitly is always taken. A path that does not exist, a directory that cannot
-/// be read, and a directory holding no matching file are kept as inputs with a `problem`.
+/// be read, a directory holding no matching file, and anything that is not a regular file (a
+/// FIFO, a socket, a device: reading one could block forever) are kept as inputs with a
+/// `problem`.
 ///
 /// A file reached twice (named twice, a folder and a file in it, a link to a file already seen)
 /// is taken once, at its first place.
 pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> bool) -> Vec<Input> {
     let mut inputs = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut first_time = |path: &Path, metadata: &std::fs::Metadata| match file_id(path, metadata) {
-        Some(id) => seen.insert(id),
-        None => true,
+    // Adds a regular file, or a problem row for anything else; false when already seen.
+    let mut add = |inputs: &mut Vec<Input>, path: &Path, metadata: &std::fs::Metadata| {
+        if !metadata.is_file() {
+            inputs.push(problem(
+                path,
+                "not a regular file (a FIFO, socket or device?)".into(),
+            ));
+            return;
+        }
+        let id = file_id(path, metadata);
+        if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
+            return;
+        }
+        inputs.push(Input {
+            path: path.to_path_buf(),
+            size: metadata.len(),
+            problem: None,
+            is_bad_path: false,
+            id,
+        });
     };
     for root in paths {
         let metadata = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
-                inputs.push(problem(root, format!("cannot open: {e}")));
+                let mut bad = problem(root, format!("cannot open: {e}"));
+                bad.is_bad_path = true;
+                inputs.push(bad);
                 continue;
             }
         };
         if !metadata.is_dir() {
-            if !first_time(root, &metadata) {
-                continue;
-            }
-            inputs.push(Input {
-                path: root.clone(),
-                size: metadata.len(),
-                problem: None,
-            });
+            add(&mut inputs, root, &metadata);
             continue;
         }
-        let before = inputs.len();
-        let mut walked_any = false;
+        let mut matched = false;
         let walk = walkdir::WalkDir::new(root)
             .sort_by_file_name()
             .follow_links(false);
         for entry in walk {
             match entry {
+                Ok(entry) if entry.file_type().is_dir() => {}
                 Ok(entry) => {
                     let path = entry.path();
+                    if !accept(path) {
+                        continue;
+                    }
                     // Symbolic links to files are read; links to directories are not followed.
-                    let is_file =
-                        entry.file_type().is_file() || (entry.path_is_symlink() && path.is_file());
-                    if is_file && accept(path) {
-                        walked_any = true;
-                        let metadata = if entry.path_is_symlink() {
-                            std::fs::metadata(path)
-                        } else {
-                            entry.metadata().map_err(std::io::Error::other)
-                        };
-                        let size = metadata.as_ref().map(|m| m.len()).unwrap_or(0);
-                        if let Ok(m) = &metadata
-                            && !first_time(path, m)
-                        {
-                            continue;
+                    let metadata = if entry.path_is_symlink() {
+                        match std::fs::metadata(path) {
+                            Ok(m) if m.is_dir() => continue,
+                            other => other,
                         }
-                        inputs.push(Input {
-                            path: path.to_path_buf(),
-                            size,
-                            problem: None,
-                        });
+                    } else {
+                        entry.metadata().map_err(std::io::Error::other)
+                    };
+                    matched = true;
+                    match metadata {
+                        Ok(m) => add(&mut inputs, path, &m),
+                        Err(e) => inputs.push(problem(path, format!("cannot open: {e}"))),
                     }
                 }
                 Err(e) => {
@@ -90,25 +110,29 @@ pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> b
                 }
             }
         }
-        if inputs.len() == before && !walked_any {
-            inputs.push(problem(
-                root,
-                format!("no {what} found under this directory"),
-            ));
+        if !matched {
+            let mut none = problem(root, format!("no {what} found under this directory"));
+            none.is_bad_path = true;
+            inputs.push(none);
         }
     }
     inputs
 }
 
-/// What identifies a file whatever the path it is reached by.
+/// Whether nothing at all could be used: every input is a problem (exit code 2).
+pub fn nothing_usable(inputs: &[Input]) -> bool {
+    !inputs.is_empty() && inputs.iter().all(|i| i.problem.is_some())
+}
+
+/// The identity of a file, from its metadata (Unix) or its canonical path.
 #[cfg(unix)]
-fn file_id(_: &Path, metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+pub fn file_id(_: &Path, metadata: &std::fs::Metadata) -> Option<FileId> {
     use std::os::unix::fs::MetadataExt;
     Some((metadata.dev(), metadata.ino()))
 }
 
 #[cfg(not(unix))]
-fn file_id(path: &Path, _: &std::fs::Metadata) -> Option<PathBuf> {
+pub fn file_id(path: &Path, _: &std::fs::Metadata) -> Option<FileId> {
     std::fs::canonicalize(path).ok()
 }
 
@@ -117,6 +141,8 @@ fn problem(path: &Path, why: String) -> Input {
         path: path.to_path_buf(),
         size: 0,
         problem: Some(why),
+        is_bad_path: false,
+        id: None,
     }
 }
 

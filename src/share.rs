@@ -48,6 +48,10 @@ impl HostInputs {
         }
     }
 
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+
     pub fn len(&self) -> usize {
         self.inputs.len()
     }

@@ -81,3 +81,83 @@ fn arbitrary_update_inf_version_fields_never_panic() {
     let entries = kbaudit::package::inf::source_file_info(inf);
     assert_eq!(entries["sp1gdr\\authz.dll"].version, None);
 }
+
+#[test]
+fn overlapping_files_decompress_the_folder_once() {
+    use std::io::Write;
+    // 1024 MSZIP blocks of zeros (32 MiB out of a few tens of KB), and 500 files of 33 KB that
+    // overlap near the folder's end: restarting the folder for each one cost 500 × 32 MiB.
+    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflated.write_all(&[0u8; 32768]).unwrap();
+    let mut block = b"CK".to_vec();
+    block.extend(deflated.finish().unwrap());
+    let blocks: Vec<(Vec<u8>, u16)> = (0..1024).map(|_| (block.clone(), 32768)).collect();
+    let end = 1024 * 32768u32;
+    let names: Vec<String> = (0..500).map(|i| format!("f{i:03}")).collect();
+    let files: Vec<(&str, u32, u32)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), 33_000, end - 70_000 + i as u32 * 64))
+        .collect();
+    let cab = common::raw_cabinet(1, &blocks, &files);
+    let cabinet = kbaudit::cab::parse_cabinet(&cab, encoding_rs::WINDOWS_1252).unwrap();
+    let (read, _) = kbaudit::cab::decompress::read_files(&cab, &cabinet, false, 1 << 30);
+    assert_eq!(read.len(), 500);
+    for file in read {
+        let bytes = file.unwrap();
+        assert_eq!(bytes.len(), 33_000);
+        assert!(bytes.iter().all(|&b| b == 0));
+    }
+}
+
+/// Takes every byte, without a budget of its own.
+struct Discard;
+
+impl kbaudit::cab::decompress::FileSink for Discard {
+    fn data(&mut self, _: usize, _: &[u8]) -> Result<(), kbaudit::cab::CabError> {
+        Ok(())
+    }
+    fn end(
+        &mut self,
+        _: usize,
+        _: Result<(), kbaudit::cab::CabError>,
+    ) -> Result<(), kbaudit::cab::CabError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn decompressing_again_counts_against_the_work_budget() {
+    use std::io::Write;
+    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflated.write_all(&[0u8; 32768]).unwrap();
+    let mut block = b"CK".to_vec();
+    block.extend(deflated.finish().unwrap());
+    let blocks: Vec<(Vec<u8>, u16)> = (0..1024).map(|_| (block.clone(), 32768)).collect();
+    // a: 20 MiB from the start; b: 1 byte at offset 1, behind what is kept after a, so the
+    // folder starts again; c: 1 byte at 19 MiB, decompressed a second time to reach it.
+    let mib = 1u32 << 20;
+    let files = [("a", 20 * mib, 0), ("b", 1, 1), ("c", 1, 19 * mib)];
+    let cab = common::raw_cabinet(1, &blocks, &files);
+    let cabinet = kbaudit::cab::parse_cabinet(&cab, encoding_rs::WINDOWS_1252).unwrap();
+    let run = |max_work| {
+        kbaudit::cab::decompress::extract_folder(
+            &cab,
+            &cabinet,
+            0,
+            &[0, 1, 2],
+            false,
+            max_work,
+            &mut Discard,
+        )
+    };
+    let error = run(10 << 20).unwrap_err().to_string();
+    assert!(
+        error.contains("decompress more than 10485760 bytes again"),
+        "{error}"
+    );
+    assert!(
+        run(1 << 30).is_ok(),
+        "within the budget, every file is served"
+    );
+}

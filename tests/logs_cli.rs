@@ -133,7 +133,7 @@ fn missing_path_and_folder_without_logs_get_rows() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "nothing could be done");
     let csv = String::from_utf8(out.stdout).unwrap();
     assert_eq!(csv.lines().count(), 3);
     assert!(csv.contains("cannot open"));

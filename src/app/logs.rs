@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use super::{exit_code, optional_table, output_options, report_unmatched, wants_summary};
+use super::{
+    exit_code_for, guard_outputs, optional_table, output_options, report_unmatched, wants_summary,
+};
 use crate::cli::{Common, LogsArgs};
 use crate::logs::{self, EventRow, LogOptions, RunRow};
 use crate::output::TableWriter;
@@ -11,8 +13,6 @@ use crate::scan::{self, Progress};
 pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let filters = args.filters.build(&args.outcome)?;
     let options = output_options(common, args.table.format);
-    let mut runs_out = TableWriter::create::<RunRow>(args.table.output.as_deref(), options)?;
-    let mut events_out = optional_table::<EventRow>(args.events.as_deref(), options)?;
     let log_options = LogOptions {
         codepage: args.codepage,
         tz: args.tz.clone(),
@@ -30,6 +30,12 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
                 && logs::kb_of_path(&input.path).is_none_or(|kb| filters.names_kb(kb)))
     })
     .collect();
+    guard_outputs(
+        &[args.table.output.as_deref(), args.events.as_deref()],
+        &inputs,
+    )?;
+    let mut runs_out = TableWriter::create::<RunRow>(args.table.output.as_deref(), options)?;
+    let mut events_out = optional_table::<EventRow>(args.events.as_deref(), options)?;
     let pool = scan::thread_pool(common.threads)?;
     let total_bytes = inputs.iter().map(|i| i.size).sum();
     let progress = Progress::new(common.progress, total_bytes, inputs.len(), "logs");
@@ -98,5 +104,5 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
             inputs.len()
         );
     }
-    Ok(exit_code(unreadable > 0))
+    Ok(exit_code_for(&inputs, unreadable > 0))
 }

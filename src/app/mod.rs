@@ -57,6 +57,59 @@ fn exit_code(some_failed: bool) -> ExitCode {
     }
 }
 
+/// The exit code after a run over `inputs`: 2 when none could be used at all (every path missing,
+/// empty of matching files, or not a regular file), else 1 when some failed, else 0.
+fn exit_code_for(inputs: &[crate::scan::Input], some_failed: bool) -> ExitCode {
+    if crate::scan::nothing_usable(inputs) {
+        ExitCode::from(EXIT_USAGE)
+    } else {
+        exit_code(some_failed)
+    }
+}
+
+/// Refuses, before any output is opened, two outputs with the same path and an output that is
+/// one of the inputs (`--force` would otherwise overwrite the log being read).
+fn guard_outputs(
+    outputs: &[Option<&std::path::Path>],
+    inputs: &[crate::scan::Input],
+) -> anyhow::Result<()> {
+    use std::path::{Path, PathBuf};
+    // Where a path will be: its folder made absolute (it exists, or the output fails anyway).
+    let resolved = |p: &Path| -> PathBuf {
+        let parent = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::canonicalize(parent)
+            .unwrap_or_else(|_| parent.to_path_buf())
+            .join(p.file_name().unwrap_or_default())
+    };
+    let files: Vec<&Path> = outputs
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|p| p.as_os_str() != "-")
+        .collect();
+    for (i, a) in files.iter().enumerate() {
+        if files[..i].iter().any(|b| resolved(a) == resolved(b)) {
+            anyhow::bail!(
+                "{}: named as two outputs; give each table its own file",
+                a.display()
+            );
+        }
+        if let Ok(metadata) = std::fs::metadata(a)
+            && let Some(id) = crate::scan::file_id(a, &metadata)
+            && inputs.iter().any(|input| input.id.as_ref() == Some(&id))
+        {
+            anyhow::bail!(
+                "{}: this output is also an input; refusing to overwrite it",
+                a.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Whether the closing one-line summary is wanted: on a terminal, unless progress is off.
 fn wants_summary(common: &Common) -> bool {
     common.progress != crate::scan::ProgressMode::Never

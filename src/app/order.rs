@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{exit_code, output_options, report_unmatched};
+use super::{exit_code_for, guard_outputs, output_options, report_unmatched};
 use crate::cli::{Common, OrderArgs};
 use crate::logs::LogOptions;
 use crate::order::{HostHistory, OrderRow};
@@ -15,13 +15,14 @@ pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode>
     filter_args.kbs.extend(args.remove.iter().cloned());
     let filters = filter_args.build(&[])?;
     let options = output_options(common, args.table.format);
-    let mut out = TableWriter::create::<OrderRow>(args.table.output.as_deref(), options)?;
     let log_options = LogOptions {
         codepage: args.codepage,
         host_from: args.host_from,
         ..LogOptions::default()
     };
     let inputs = HostInputs::collect(&args.paths, args.host_from, &filters);
+    guard_outputs(&[args.table.output.as_deref()], inputs.inputs())?;
+    let mut out = TableWriter::create::<OrderRow>(args.table.output.as_deref(), options)?;
     let pool = scan::thread_pool(common.threads)?;
     let progress = Progress::new(common.progress, inputs.total_bytes(), inputs.len(), "logs");
     let mut unreadable = 0usize;
@@ -44,5 +45,5 @@ pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode>
     progress.finish();
     out.finish()?;
     report_unmatched(&filters);
-    Ok(exit_code(unreadable > 0))
+    Ok(exit_code_for(inputs.inputs(), unreadable > 0))
 }

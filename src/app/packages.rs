@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{exit_code, optional_table, output_options};
+use super::{exit_code_for, guard_outputs, optional_table, output_options};
 use crate::cli::{Common, PackagesArgs};
 use crate::output::TableWriter;
 use crate::scan::{self, Progress};
@@ -10,12 +10,16 @@ use crate::scan::{self, Progress};
 pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCode> {
     use crate::package::{self, FileRow, PackageRow};
     let options = output_options(common, args.table.format);
-    let mut packages_out =
-        TableWriter::create::<PackageRow>(args.table.output.as_deref(), options)?;
-    let mut files_out = optional_table::<FileRow>(args.files.as_deref(), options)?;
     let inputs = scan::collect_inputs(&args.paths, "packages (.exe, .cab)", |p| {
         scan::has_extension(p, &["exe", "cab"])
     });
+    guard_outputs(
+        &[args.table.output.as_deref(), args.files.as_deref()],
+        &inputs,
+    )?;
+    let mut packages_out =
+        TableWriter::create::<PackageRow>(args.table.output.as_deref(), options)?;
+    let mut files_out = optional_table::<FileRow>(args.files.as_deref(), options)?;
     let pool = scan::thread_pool(common.threads)?;
     let progress = Progress::new(
         common.progress,
@@ -70,5 +74,5 @@ pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCo
     if let Some(out) = files_out {
         out.finish()?;
     }
-    Ok(exit_code(failed > 0))
+    Ok(exit_code_for(&inputs, failed > 0))
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use super::{exit_code, output_options, report_unmatched, wants_summary};
+use super::{exit_code_for, guard_outputs, output_options, report_unmatched, wants_summary};
 use crate::cli::{Common, StateArgs};
 use crate::filter::parse_kb;
 use crate::inventory;
@@ -53,16 +53,20 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
         })
         .unwrap_or_default();
     let has_inventory = inventory.is_some();
-    if let Some(path) = &args.matrix {
-        check_writable(path, common.force)?;
-    }
-    let mut out = TableWriter::create::<StateRow>(args.table.output.as_deref(), options)?;
     let log_options = LogOptions {
         codepage: args.codepage,
         host_from: args.host_from,
         ..LogOptions::default()
     };
     let inputs = HostInputs::collect(&args.paths, args.host_from, &filters);
+    guard_outputs(
+        &[args.table.output.as_deref(), args.matrix.as_deref()],
+        inputs.inputs(),
+    )?;
+    if let Some(path) = &args.matrix {
+        check_writable(path, common.force)?;
+    }
+    let mut out = TableWriter::create::<StateRow>(args.table.output.as_deref(), options)?;
     let pool = scan::thread_pool(common.threads)?;
     let progress = Progress::new(common.progress, inputs.total_bytes(), inputs.len(), "logs");
     let mut unreadable = 0usize;
@@ -136,7 +140,7 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
     if wants_summary(common) {
         eprintln!("kbaudit: {}", tally.summary());
     }
-    Ok(exit_code(unreadable > 0))
+    Ok(exit_code_for(inputs.inputs(), unreadable > 0))
 }
 
 /// Emits the inventory hosts that sort before `up_to` (all of them for `None`): they have no logs.

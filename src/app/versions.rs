@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{exit_code, output_options};
+use super::{exit_code_for, guard_outputs, output_options};
 use crate::cli::{Common, Profile, VersionsArgs};
 use crate::output::TableWriter;
 use crate::scan::{self, Progress};
@@ -11,6 +11,8 @@ pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCo
     use crate::versions::{self, SigcheckRow, VersionRow};
     let options = output_options(common, args.table.format);
     let output = args.table.output.as_deref();
+    let inputs = scan::collect_inputs(&args.paths, "files", |_| true);
+    guard_outputs(&[output], &inputs)?;
     let mut native = None;
     let mut sigcheck = None;
     match args.profile {
@@ -25,7 +27,6 @@ pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCo
         .filter(|p| p.is_file())
         .map(|p| p.as_path())
         .collect();
-    let inputs = scan::collect_inputs(&args.paths, "files", |_| true);
     let pool = scan::thread_pool(common.threads)?;
     let total_bytes = inputs.iter().map(|i| i.size).sum();
     let progress = Progress::new(common.progress, total_bytes, inputs.len(), "files");
@@ -84,5 +85,5 @@ pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCo
     if let Some(out) = sigcheck {
         out.finish()?;
     }
-    Ok(exit_code(failed > 0))
+    Ok(exit_code_for(&inputs, failed > 0))
 }

@@ -249,9 +249,17 @@ pub trait FileSink {
     fn end(&mut self, index: usize, result: Result<(), CabError>) -> Result<(), CabError>;
 }
 
+/// Blocks kept behind the current position so that files overlapping earlier ones (never in
+/// makecab output, but a cabinet can claim it) are served without decompressing again.
+const RETAINED_BYTES: usize = 16 << 20;
+
 /// Streams the files `wanted` (indices into `cabinet.files`, all in `folder`) to `sink`,
 /// decompressing the folder once. A file reaching past a failed block or the folder's end fails;
 /// files before it are complete. Errors returned by the sink stop the folder.
+///
+/// Files that overlap are served from the last [`RETAINED_BYTES`] of output; one that starts
+/// further back makes the folder start again, and every byte decompressed a second time counts
+/// against `max_work`, so overlapping files cannot multiply the work without bound.
 /// Returns the checksum findings of the folder.
 pub fn extract_folder(
     cab: &[u8],
@@ -259,6 +267,7 @@ pub fn extract_folder(
     folder: usize,
     wanted: &[usize],
     strict: bool,
+    max_work: u64,
     sink: &mut dyn FileSink,
 ) -> Result<Vec<String>, CabError> {
     let mut order: Vec<usize> = wanted.to_vec();
@@ -272,56 +281,79 @@ pub fn extract_folder(
             return Ok(Vec::new());
         }
     };
-    // Position of `block` in the folder's output, and the current block.
-    let mut block_start: u64 = 0;
-    let mut block: Vec<u8> = Vec::new();
+    // Decompressed blocks still kept, oldest first, as (position in the folder's output, bytes).
+    let mut kept: std::collections::VecDeque<(u64, Vec<u8>)> = Default::default();
+    let mut kept_bytes = 0usize;
+    // Position where the stream's next block starts.
+    let mut produced: u64 = 0;
+    // The furthest the folder was ever decompressed, and how much was decompressed again.
+    let mut high_water: u64 = 0;
+    let mut rework: u64 = 0;
     let mut failure: Option<CabError> = None;
     let mut findings = Vec::new();
     for &index in &order {
         let file = &cabinet.files[index];
-        let (start, end) = (
-            u64::from(file.folder_offset),
-            u64::from(file.folder_offset) + u64::from(file.size),
-        );
-        if start < block_start {
-            // Files overlap or come back: start the folder again (hostile or odd, never in makecab output).
+        let start = u64::from(file.folder_offset);
+        let end = start + u64::from(file.size);
+        // Later files start here or after: older blocks are no longer needed.
+        while kept
+            .front()
+            .is_some_and(|(at, b)| at + b.len() as u64 <= start)
+        {
+            let (_, b) = kept.pop_front().expect("front exists");
+            kept_bytes -= b.len();
+        }
+        let first_kept = kept.front().map_or(produced, |(at, _)| *at);
+        if start < first_kept {
+            // Further back than what is kept: start the folder again.
             findings.append(&mut stream.findings);
             stream = FolderStream::new(cab, cabinet, folder, strict)?;
-            (block_start, failure) = (0, None);
-            block.clear();
+            (produced, failure, kept_bytes) = (0, None, 0);
+            kept.clear();
         }
         let mut at = start;
-        let result = loop {
-            let block_end = block_start + block.len() as u64;
-            if at < block_end {
-                let from = (at - block_start) as usize;
-                let to = (end.min(block_end) - block_start) as usize;
-                sink.data(index, &block[from..to])?;
-                at = block_start + to as u64;
+        let result = 'file: loop {
+            for (block_at, block) in &kept {
+                let block_end = block_at + block.len() as u64;
+                if at >= *block_at && at < block_end {
+                    let from = (at - block_at) as usize;
+                    let to = (end.min(block_end) - block_at) as usize;
+                    sink.data(index, &block[from..to])?;
+                    at = block_at + to as u64;
+                }
             }
             if at >= end {
-                break Ok(());
+                break 'file Ok(());
             }
             if let Some(e) = &failure {
-                break Err(e.clone());
+                break 'file Err(e.clone());
             }
-            block_start = block_end;
             match stream.next_block() {
                 Ok(Some(bytes)) => {
-                    block.clear();
-                    block.extend_from_slice(bytes);
+                    let block_at = produced;
+                    produced += bytes.len() as u64;
+                    rework += produced.min(high_water).saturating_sub(block_at);
+                    high_water = high_water.max(produced);
+                    if rework > max_work {
+                        return Err(CabError::Limit(format!(
+                            "folder {folder}: files overlapping earlier ones made it decompress more than {max_work} bytes again; stopped"
+                        )));
+                    }
+                    kept_bytes += bytes.len();
+                    kept.push_back((block_at, bytes.to_vec()));
+                    // Keep at most RETAINED_BYTES behind, but never the block being served.
+                    while kept_bytes > RETAINED_BYTES && kept.len() > 1 {
+                        let (_, b) = kept.pop_front().expect("front exists");
+                        kept_bytes -= b.len();
+                    }
                 }
                 Ok(None) => {
-                    block.clear();
                     failure = Some(CabError::Data(format!(
-                        "{}: reaches byte {end} of folder {folder}, which holds only {block_start}",
+                        "{}: reaches byte {end} of folder {folder}, which holds only {produced}",
                         file.name
                     )));
                 }
-                Err(e) => {
-                    block.clear();
-                    failure = Some(e);
-                }
+                Err(e) => failure = Some(e),
             }
         };
         sink.end(index, result)?;
@@ -381,7 +413,7 @@ pub fn read_files(
         let wanted: Vec<usize> = (0..cabinet.files.len())
             .filter(|&i| usize::from(cabinet.files[i].folder) == folder)
             .collect();
-        match extract_folder(cab, cabinet, folder, &wanted, strict, &mut sink) {
+        match extract_folder(cab, cabinet, folder, &wanted, strict, max_bytes, &mut sink) {
             Ok(f) => findings.extend(f),
             Err(e) => {
                 for &i in wanted.iter().filter(|&&i| !sink.ended[i]) {

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use crate::cleanup::{self, Temporary};
+
 use super::decompress::{FileSink, extract_folder};
 use super::{CabError, Cabinet};
 
@@ -163,7 +165,15 @@ pub fn extract_cabinet(
                 failed: None,
                 done: Vec::new(),
             };
-            let findings = extract_folder(cab, cabinet, *folder, wanted, options.strict, &mut sink);
+            let findings = extract_folder(
+                cab,
+                cabinet,
+                *folder,
+                wanted,
+                options.strict,
+                options.max_bytes,
+                &mut sink,
+            );
             let mut done = std::mem::take(&mut sink.done);
             sink.abandon();
             let findings = match findings {
@@ -199,14 +209,16 @@ struct DiskSink<'a> {
     shared: &'a Shared<'a>,
     cabinet: &'a Cabinet,
     targets: &'a [PathBuf],
-    open: Option<(usize, PathBuf, BufWriter<File>, u64)>,
+    /// The file being written: (index, final path, its temporary, writer, bytes so far).
+    open: Option<(usize, PathBuf, Temporary, BufWriter<File>, u64)>,
     /// A file that could not be created: its data is skipped and its end reports the error.
     failed: Option<(usize, CabError)>,
     done: Vec<(usize, Outcome)>,
 }
 
 impl DiskSink<'_> {
-    fn create(&self, index: usize) -> Result<(PathBuf, BufWriter<File>), CabError> {
+    /// Opens the temporary file that becomes file `index` when complete (see [`DiskSink::end`]).
+    fn create(&self, index: usize) -> Result<(PathBuf, Temporary, BufWriter<File>), CabError> {
         let dir = &self.shared.options.dir;
         let relative = &self.targets[index];
         let path = dir.join(relative);
@@ -229,27 +241,42 @@ impl DiskSink<'_> {
                             at.display()
                         )));
                     }
-                    Err(_) => fs::create_dir(&at)
-                        .map_err(|e| CabError::Io(format!("{}: {e}", at.display())))?,
+                    Err(_) => match fs::create_dir(&at) {
+                        Ok(()) => {}
+                        // Another folder's thread made it first: fine if it is a real directory.
+                        Err(e)
+                            if e.kind() == std::io::ErrorKind::AlreadyExists
+                                && at.symlink_metadata().is_ok_and(|m| m.is_dir()) => {}
+                        Err(e) => return Err(CabError::Io(format!("{}: {e}", at.display()))),
+                    },
                 }
             }
         }
-        if self.shared.options.force && path.symlink_metadata().is_ok() {
-            fs::remove_file(&path).map_err(|e| CabError::Io(format!("{}: {e}", path.display())))?;
+        match path.symlink_metadata() {
+            Ok(m) if m.is_dir() => {
+                return Err(CabError::Io(format!("{}: is a directory", path.display())));
+            }
+            Ok(_) if !self.shared.options.force => {
+                return Err(CabError::Io(format!(
+                    "{}: File exists (use --force to overwrite)",
+                    path.display()
+                )));
+            }
+            _ => {}
         }
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
+        // Written under a temporary name and renamed when complete: an interrupted run never
+        // leaves a cut file under its real name.
+        let temp = cleanup::temporary_name(&path, &format!("-{index}"));
+        let (file, temporary) = cleanup::create_temporary(temp)
             .map_err(|e| CabError::Io(format!("{}: {e}", path.display())))?;
-        Ok((path, BufWriter::with_capacity(256 * 1024, file)))
+        Ok((path, temporary, BufWriter::with_capacity(256 * 1024, file)))
     }
 
     /// Removes a file left half-written when the folder stopped.
     fn abandon(&mut self) {
-        if let Some((_, path, writer, _)) = self.open.take() {
+        if let Some((_, _, temporary, writer, _)) = self.open.take() {
             drop(writer);
-            let _ = fs::remove_file(path);
+            let _ = fs::remove_file(temporary.path());
         }
     }
 }
@@ -273,14 +300,16 @@ impl FileSink for DiskSink<'_> {
         if self.open.as_ref().is_none_or(|(i, ..)| *i != index) {
             self.abandon();
             match self.create(index) {
-                Ok((path, writer)) => self.open = Some((index, path, writer, 0)),
+                Ok((path, temporary, writer)) => {
+                    self.open = Some((index, path, temporary, writer, 0))
+                }
                 Err(e) => {
                     self.failed = Some((index, e));
                     return Ok(());
                 }
             }
         }
-        let (_, _, writer, count) = self.open.as_mut().expect("opened above");
+        let (_, _, _, writer, count) = self.open.as_mut().expect("opened above");
         writer.write_all(bytes)?;
         *count += bytes.len() as u64;
         (self.shared.on_bytes)(bytes.len() as u64);
@@ -294,13 +323,15 @@ impl FileSink for DiskSink<'_> {
             self.done.push((index, Outcome::Refused(e.to_string())));
             return Ok(());
         }
-        let (path, writer, bytes) = match self.open.take() {
-            Some((i, path, writer, bytes)) if i == index => (path, writer, bytes),
+        let (path, temporary, writer, bytes) = match self.open.take() {
+            Some((i, path, temporary, writer, bytes)) if i == index => {
+                (path, temporary, writer, bytes)
+            }
             other => {
                 self.open = other;
                 // An empty file never received data.
                 match self.create(index) {
-                    Ok((path, writer)) => (path, writer, 0),
+                    Ok((path, temporary, writer)) => (path, temporary, writer, 0),
                     Err(e) => {
                         self.done.push((index, Outcome::Refused(e.to_string())));
                         return Ok(());
@@ -322,6 +353,13 @@ impl FileSink for DiskSink<'_> {
             let when = std::time::UNIX_EPOCH
                 + std::time::Duration::from_secs(ts.as_second().max(0) as u64);
             let _ = file.set_modified(when);
+        }
+        drop(file);
+        if let Err(e) = fs::rename(temporary.path(), &path) {
+            let _ = fs::remove_file(temporary.path());
+            self.done
+                .push((index, Outcome::Refused(format!("{}: {e}", path.display()))));
+            return Ok(());
         }
         self.done.push((index, Outcome::Written { path, bytes }));
         Ok(())

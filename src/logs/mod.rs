@@ -103,6 +103,10 @@ impl LogFile {
 pub fn read_log(input: &Input, options: &LogOptions) -> LogFile {
     if let Some(problem) = &input.problem {
         let mut file = LogFile::new(&input.path, options);
+        if input.is_bad_path {
+            // A mistyped path names no host.
+            file.host.clear();
+        }
         file.problem = Some(Problem::Unreadable(problem.clone()));
         return file;
     }

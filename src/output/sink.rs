@@ -1,8 +1,8 @@
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{Cell, Format, Row};
+use crate::cleanup::{self, Temporary};
 
 /// Choices shared by every table a run writes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -42,9 +42,10 @@ enum Encoder {
     Jsonl(BufWriter<Sink>),
 }
 
-/// The temporary file behind a `-o` output, removed if the run does not finish.
+/// The temporary file behind a `-o` output, removed if the run does not finish (an error, or an
+/// interrupt: see [`crate::cleanup`]).
 struct PendingFile {
-    temp: PathBuf,
+    temp: Temporary,
     target: PathBuf,
     done: bool,
 }
@@ -52,7 +53,7 @@ struct PendingFile {
 impl Drop for PendingFile {
     fn drop(&mut self) {
         if !self.done {
-            let _ = std::fs::remove_file(&self.temp);
+            let _ = std::fs::remove_file(self.temp.path());
         }
     }
 }
@@ -75,12 +76,10 @@ impl TableWriter {
             None => (Box::new(io::stdout()), None),
             Some(target) => {
                 check_writable(target, options.force)?;
-                let name = target.file_name().unwrap_or_default().to_string_lossy();
-                let temp =
-                    target.with_file_name(format!(".{name}.kbaudit-{}.tmp", std::process::id()));
-                let handle = File::create(&temp).map_err(|e| {
-                    anyhow::anyhow!("{}: cannot create output: {e}", target.display())
-                })?;
+                let (handle, temp) = cleanup::create_temporary(cleanup::temporary_name(target, ""))
+                    .map_err(|e| {
+                        anyhow::anyhow!("{}: cannot create output: {e}", target.display())
+                    })?;
                 let pending = PendingFile {
                     temp,
                     target: target.to_path_buf(),
@@ -146,7 +145,7 @@ impl TableWriter {
             Encoder::Jsonl(out) => out.flush()?,
         }
         if let Some(file) = self.file.as_mut() {
-            std::fs::rename(&file.temp, &file.target).map_err(|e| {
+            std::fs::rename(file.temp.path(), &file.target).map_err(|e| {
                 anyhow::anyhow!(
                     "{}: cannot move output into place: {e}",
                     file.target.display()

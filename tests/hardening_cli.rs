@@ -1,0 +1,238 @@
+//! The README's contract under bad input, as a user meets it: exit codes, pipes, FIFOs, outputs
+//! that would overwrite inputs, and interrupted runs.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command as Process, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn kbaudit() -> Command {
+    Command::cargo_bin("kbaudit").unwrap()
+}
+
+fn binary() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("kbaudit")
+}
+
+/// A share of `hosts` hosts, each with copies of the corpus's SRV-WEB01 logs.
+fn big_share(dir: &Path, hosts: usize) {
+    for h in 0..hosts {
+        let host = dir.join(format!("HOST{h:04}"));
+        std::fs::create_dir_all(&host).unwrap();
+        for kb in ["KB896358", "KB901214"] {
+            std::fs::copy(
+                format!("corpus/logs/SRV-WEB01/{kb}.log"),
+                host.join(format!("{kb}.log")),
+            )
+            .unwrap();
+        }
+    }
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".kbaudit-"))
+        .collect()
+}
+
+#[test]
+fn a_mistyped_path_is_exit_2_and_names_no_host() {
+    let out = kbaudit()
+        .args(["logs", "/nonexistent/path"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text.lines().nth(1).unwrap();
+    assert!(row.starts_with(",,"), "no host from a missing path: {row}");
+    assert!(row.contains("unreadable"));
+    let empty = tempfile::tempdir().unwrap();
+    kbaudit()
+        .arg("state")
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no .log files found under this directory",
+        ));
+    // One good path among bad ones: finished with failures, exit 1.
+    kbaudit()
+        .args(["logs", "corpus/logs/SRV-WEB01", "/nonexistent/path"])
+        .assert()
+        .code(1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_an_error_row_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("KB123456.log");
+    assert!(
+        Process::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // Named directly: nothing usable, exit 2, and no hang (a hang would block this test).
+    kbaudit()
+        .arg("logs")
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("not a regular file"));
+    // Found in a walk next to a real log: an error row, exit 1.
+    std::fs::copy(
+        "corpus/logs/SRV-WEB01/KB896358.log",
+        dir.path().join("KB896358.log"),
+    )
+    .unwrap();
+    for command in ["logs", "state", "order", "versions", "packages"] {
+        let out = kbaudit()
+            .arg(command)
+            .arg(dir.path())
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some(), "{command} did not hang");
+    }
+}
+
+#[test]
+fn an_output_that_is_an_input_or_named_twice_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("self.log");
+    std::fs::copy("corpus/logs/SRV-WEB01/KB896358.log", &log).unwrap();
+    let before = std::fs::read(&log).unwrap();
+    kbaudit()
+        .arg("logs")
+        .arg(&log)
+        .arg("-o")
+        .arg(&log)
+        .arg("--force")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("also an input"));
+    assert_eq!(
+        std::fs::read(&log).unwrap(),
+        before,
+        "the input is untouched"
+    );
+    let same = dir.path().join("same.csv");
+    let again = dir.path().join(".").join("same.csv");
+    kbaudit()
+        .args(["logs", "corpus/logs/SRV-WEB01", "-o"])
+        .arg(&same)
+        .arg("--events")
+        .arg(&again)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("named as two outputs"));
+    assert!(!same.exists());
+    kbaudit()
+        .args(["state", "corpus/logs/SRV-WEB01", "-o"])
+        .arg(&same)
+        .arg("--matrix")
+        .arg(&same)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_closed_pipe_exits_0_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    big_share(dir.path(), 300);
+    for (command, format) in [
+        ("logs", "csv"),
+        ("logs", "jsonl"),
+        ("state", "csv"),
+        ("order", "jsonl"),
+    ] {
+        let mut child = Process::new(binary())
+            .args([command, "--format", format])
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{command} {format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_nothing_that_looks_complete() {
+    let share = tempfile::tempdir().unwrap();
+    big_share(share.path(), 400);
+    let out = tempfile::tempdir().unwrap();
+    let events = out.path().join("events.csv");
+    // stdout is never read: once the pipe is full the run blocks mid-way, its --events table
+    // open under a temporary name.
+    let mut child = Process::new(binary())
+        .args(["logs", "-j", "1"])
+        .arg(share.path())
+        .arg("--events")
+        .arg(&events)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while leftovers(out.path()).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no temporary appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let kill = Process::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        leftovers(out.path()).is_empty(),
+        "{:?}",
+        leftovers(out.path())
+    );
+    assert!(!events.exists(), "no events table that looks complete");
+}
+
+#[test]
+fn extraction_leaves_no_temporary_names() {
+    let out = tempfile::tempdir().unwrap();
+    kbaudit()
+        .args([
+            "extract",
+            "corpus/packages/WindowsServer2003-KB911897-x86-ENU.exe",
+            "-d",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    assert!(leftovers(out.path()).is_empty());
+    assert!(out.path().join("SP1GDR/authz.dll").exists());
+}
