@@ -52,6 +52,8 @@ pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> b
             return;
         }
         let id = file_id(path, metadata);
+        // FileId is Copy on Unix, a PathBuf elsewhere.
+        #[allow(clippy::clone_on_copy)]
         if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
             return;
         }
