@@ -83,7 +83,12 @@ pub fn locate(file: &[u8], names: &'static Encoding) -> Search {
     search
 }
 
+/// Table bytes (folders and files, as declared) that rejected scan candidates may cost in all: a
+/// file of back-to-back fake headers cannot make the scan quadratic.
+const SCAN_BUDGET: u64 = 256 << 20;
+
 fn scan(file: &[u8], names: &'static Encoding, search: &mut Search) {
+    let mut spent = 0u64;
     let claimed: Vec<(usize, usize)> = search
         .cabinets
         .iter()
@@ -99,8 +104,22 @@ fn scan(file: &[u8], names: &'static Encoding, search: &mut Search) {
             from = end;
             continue;
         }
-        match plausible(file, offset).then(|| parse_cabinet(&file[offset..], names)) {
-            Some(Ok(cabinet)) => {
+        let Some(cost) = plausible(file, offset) else {
+            from = offset + 4;
+            continue;
+        };
+        spent += cost;
+        if spent > SCAN_BUDGET {
+            search.errors.push((
+                offset,
+                CabError::Limit(format!(
+                    "scan for cabinets stopped at offset {offset}: too many cabinet-like headers rejected"
+                )),
+            ));
+            return;
+        }
+        match parse_cabinet(&file[offset..], names) {
+            Ok(cabinet) => {
                 let located = Located {
                     offset,
                     via: Via::Scan,
@@ -114,15 +133,22 @@ fn scan(file: &[u8], names: &'static Encoding, search: &mut Search) {
     }
 }
 
-/// cabextract's sanity check: `coffFiles < cbCabinet`, both within the file (plus slack).
-fn plausible(file: &[u8], offset: usize) -> bool {
+/// cabextract's sanity check: `coffFiles < cbCabinet`, both within the file (plus slack); and
+/// the declared folder and file tables fit in the declared length. Returns what parsing the
+/// candidate may cost (its tables' bytes), or `None` for an implausible one.
+fn plausible(file: &[u8], offset: usize) -> Option<u64> {
     let word = |at: usize| {
         file.get(offset + at..offset + at + 4)
             .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
     };
-    let (Some(length), Some(coff_files)) = (word(8), word(16)) else {
-        return false;
+    let half = |at: usize| {
+        file.get(offset + at..offset + at + 2)
+            .map(|b| u64::from(u16::from_le_bytes(b.try_into().unwrap())))
     };
+    let (length, coff_files) = (u64::from(word(8)?), u64::from(word(16)?));
+    let (folders, files) = (half(26)?, half(28)?);
     let room = (file.len() - offset) as u64 + LENGTH_SLACK;
-    coff_files < length && u64::from(length) <= room && u64::from(coff_files) <= room
+    let tables = 36 + folders * 8 + files * 16;
+    (coff_files < length && length <= room && coff_files <= room && tables <= length)
+        .then_some(tables)
 }
