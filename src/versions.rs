@@ -196,8 +196,12 @@ pub fn analyze(path: &str, bytes: &[u8]) -> VersionRow {
         let fixed: Vec<u32> = fixed.iter().map(|&n| u32::from(n)).collect();
         if p.numbers != fixed {
             notes.push(format!(
-                "string version {:?} differs from the fixed version {}",
-                p.numbers,
+                "string version {} differs from the fixed version {}",
+                p.numbers
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join("."),
                 dotted(info.file_version.unwrap())
             ));
         }

@@ -99,7 +99,8 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
                     written_bytes += bytes;
                     if !changes.is_empty() {
                         progress.println(&format!(
-                            "kbaudit:   renamed {name:?} -> {} ({})",
+                            "kbaudit:   renamed {} -> {} ({})",
+                            quoted(name),
                             path.display(),
                             changes.join(", ")
                         ));
@@ -107,7 +108,7 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
                 }
                 cab::extract::Outcome::Refused(why) => {
                     refused += 1;
-                    progress.println(&format!("kbaudit:   refused {name:?}: {why}"));
+                    progress.println(&format!("kbaudit:   refused {}: {why}", quoted(name)));
                 }
             }
         }
@@ -119,4 +120,20 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
         args.dir.display()
     );
     Ok(exit_code(refused > 0))
+}
+
+/// A name from a cabinet as a user reads it: in quotes, backslashes as they are, control
+/// characters escaped (they could rewrite the terminal).
+fn quoted(name: &str) -> String {
+    let shown: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    format!("\"{shown}\"")
 }

@@ -347,7 +347,7 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
         let data = match result {
             Ok(data) => data,
             Err(e) => {
-                unreadable.push(format!("{}: {e}", file.name));
+                unreadable.push((e.to_string(), file.name.clone()));
                 out.inf_match = "unreadable".into();
                 files.push(out);
                 continue;
@@ -431,7 +431,7 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
     }
     if !unreadable.is_empty() {
         row.status = "damaged";
-        row.error = Some(unreadable.join("; "));
+        row.error = Some(grouped_errors(&unreadable));
     } else if row.inf_mismatches > 0 || row.checksum_errors > 0 || !row.anomalies.is_empty() {
         row.status = "findings";
     }
@@ -442,6 +442,26 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
 }
 
 /// Whether a cabinet found by the scan sits inside the PE's `.rsrc` section (IExpress packages).
+/// `error: a, b (2 files); other error: c`: each distinct error said once, in first-seen order,
+/// with the files it hit (a cut download fails every file the same way).
+fn grouped_errors(errors: &[(String, String)]) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (error, name) in errors {
+        match groups.iter_mut().find(|(e, _)| e == error) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((error, vec![name])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(error, names)| match names.len() {
+            1 => format!("{}: {error}", names[0]),
+            n => format!("{error}: {} ({n} files)", names.join(", ")),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn in_resources(search: &crate::cab::locate::Search, offset: usize) -> bool {
     search.pe.as_ref().is_some_and(|pe| {
         pe.sections.iter().any(|s| {
