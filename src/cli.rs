@@ -64,6 +64,20 @@ pub struct Common {
     /// Overwrite existing output files
     #[arg(long, global = true)]
     pub force: bool,
+    /// Errors only on stderr: no progress, summaries, findings or warnings
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+impl Common {
+    /// The progress mode in force (`--quiet` turns bars off).
+    pub fn progress_mode(&self) -> ProgressMode {
+        if self.quiet {
+            ProgressMode::Never
+        } else {
+            self.progress
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -170,6 +170,7 @@ pub struct Progress {
     bar: ProgressBar,
     total_items: usize,
     noun: &'static str,
+    quiet: bool,
 }
 
 impl Progress {
@@ -202,6 +203,7 @@ impl Progress {
             bar,
             total_items,
             noun,
+            quiet: false,
         };
         progress.items_done(0);
         progress
@@ -215,6 +217,19 @@ impl Progress {
         if !self.bar.is_hidden() {
             self.bar
                 .set_message(format!("{done}/{} {}", self.total_items, self.noun));
+        }
+    }
+
+    /// With `quiet`, [`Progress::info`] lines are not printed (errors still are).
+    pub fn with_quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
+    }
+
+    /// Prints an informational line (a finding, a rename), unless quiet.
+    pub fn info(&self, line: &str) {
+        if !self.quiet {
+            self.println(line);
         }
     }
 

@@ -236,3 +236,34 @@ fn extraction_leaves_no_temporary_names() {
     assert!(leftovers(out.path()).is_empty());
     assert!(out.path().join("SP1GDR/authz.dll").exists());
 }
+
+#[test]
+fn quiet_keeps_errors_only() {
+    let out = tempfile::tempdir().unwrap();
+    kbaudit()
+        .args([
+            "-q",
+            "extract",
+            "corpus/packages/WindowsServer2003-KB911897-x86-ENU.exe",
+            "-d",
+        ])
+        .arg(out.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+    kbaudit()
+        .args([
+            "logs",
+            "--quiet",
+            "corpus/logs/BINARY",
+            "corpus/logs/SRV-WEB01",
+            "--outcome",
+            "cancelled",
+        ])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("binary content")
+                .and(predicate::str::contains("no run had that outcome").not()),
+        );
+}

@@ -42,7 +42,8 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
         .map(|f| u64::from(f.size))
         .sum();
     let file_count = search.cabinets.iter().map(|c| c.cabinet.files.len()).sum();
-    let progress = Progress::new(common.progress, total, file_count, "files");
+    let progress =
+        Progress::new(common.progress_mode(), total, file_count, "files").with_quiet(common.quiet);
     let pool = scan::thread_pool(common.threads)?;
     let several = search.cabinets.len() > 1;
     let (mut written, mut written_bytes, mut refused) = (0usize, 0u64, 0usize);
@@ -64,7 +65,7 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
             )
         });
         let cabinet = &located.cabinet;
-        progress.println(&format!(
+        progress.info(&format!(
             "kbaudit: cabinet at offset {} ({}): {} folder(s) [{}], {} file(s)",
             located.offset,
             located.via.label(),
@@ -81,7 +82,7 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
             let name = |l: &Option<cab::header::SetLink>| {
                 l.as_ref().map_or("-".to_string(), |l| l.cabinet.clone())
             };
-            progress.println(&format!(
+            progress.info(&format!(
                 "kbaudit:   member {} of cabinet set {} (previous: {}, next: {})",
                 cabinet.set_index,
                 cabinet.set_id,
@@ -90,7 +91,7 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
             ));
         }
         for finding in &report.findings {
-            progress.println(&format!("kbaudit:   finding: {finding}"));
+            progress.info(&format!("kbaudit:   finding: {finding}"));
         }
         for (name, outcome, changes) in &report.files {
             match outcome {
@@ -98,7 +99,7 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
                     written += 1;
                     written_bytes += bytes;
                     if !changes.is_empty() {
-                        progress.println(&format!(
+                        progress.info(&format!(
                             "kbaudit:   renamed {} -> {} ({})",
                             quoted(name),
                             path.display(),
@@ -114,11 +115,13 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
         }
     }
     progress.finish();
-    eprintln!(
-        "kbaudit: {}: wrote {written} file(s), {written_bytes} bytes, to {}; refused {refused}",
-        package.display(),
-        args.dir.display()
-    );
+    if !common.quiet {
+        eprintln!(
+            "kbaudit: {}: wrote {written} file(s), {written_bytes} bytes, to {}; refused {refused}",
+            package.display(),
+            args.dir.display()
+        );
+    }
     Ok(exit_code(refused > 0))
 }
 

@@ -38,7 +38,7 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
     let mut events_out = optional_table::<EventRow>(args.events.as_deref(), options)?;
     let pool = scan::thread_pool(common.threads)?;
     let total_bytes = inputs.iter().map(|i| i.size).sum();
-    let progress = Progress::new(common.progress, total_bytes, inputs.len(), "logs");
+    let progress = Progress::new(common.progress_mode(), total_bytes, inputs.len(), "logs");
     let mut unreadable = 0usize;
     let mut run_count = 0usize;
     scan::map_ordered(
@@ -97,7 +97,7 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
     if let Some(out) = events_out {
         out.finish()?;
     }
-    report_unmatched(&filters);
+    report_unmatched(&filters, common);
     if wants_summary(common) {
         eprintln!(
             "kbaudit: {} log files, {run_count} runs, {unreadable} unreadable",

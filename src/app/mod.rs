@@ -112,12 +112,15 @@ fn guard_outputs(
 
 /// Whether the closing one-line summary is wanted: on a terminal, unless progress is off.
 fn wants_summary(common: &Common) -> bool {
-    common.progress != crate::scan::ProgressMode::Never
+    common.progress_mode() != crate::scan::ProgressMode::Never
         && std::io::IsTerminal::is_terminal(&std::io::stderr())
 }
 
-/// Says on stderr which filters matched nothing.
-fn report_unmatched(filters: &crate::filter::Filters) {
+/// Says on stderr which filters matched nothing (unless `--quiet`).
+fn report_unmatched(filters: &crate::filter::Filters, common: &Common) {
+    if common.quiet {
+        return;
+    }
     for line in filters.unmatched() {
         eprintln!("kbaudit: {line}");
     }

@@ -24,7 +24,12 @@ pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode>
     guard_outputs(&[args.table.output.as_deref()], inputs.inputs())?;
     let mut out = TableWriter::create::<OrderRow>(args.table.output.as_deref(), options)?;
     let pool = scan::thread_pool(common.threads)?;
-    let progress = Progress::new(common.progress, inputs.total_bytes(), inputs.len(), "logs");
+    let progress = Progress::new(
+        common.progress_mode(),
+        inputs.total_bytes(),
+        inputs.len(),
+        "logs",
+    );
     let mut unreadable = 0usize;
     inputs.for_each_host(&pool, &progress, &log_options, |key, files| {
         let mut history = HostHistory::default();
@@ -44,6 +49,6 @@ pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode>
     })?;
     progress.finish();
     out.finish()?;
-    report_unmatched(&filters);
+    report_unmatched(&filters, common);
     Ok(exit_code_for(inputs.inputs(), unreadable > 0))
 }

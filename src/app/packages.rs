@@ -22,7 +22,7 @@ pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCo
     let mut files_out = optional_table::<FileRow>(args.files.as_deref(), options)?;
     let pool = scan::thread_pool(common.threads)?;
     let progress = Progress::new(
-        common.progress,
+        common.progress_mode(),
         inputs.iter().map(|i| i.size).sum(),
         inputs.len(),
         "packages",

@@ -33,7 +33,9 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
         .flat_map(|l| &l.warnings)
         .chain(baseline.iter().flat_map(|l| &l.warnings))
     {
-        eprintln!("kbaudit: {warning}");
+        if !common.quiet {
+            eprintln!("kbaudit: {warning}");
+        }
     }
     let baseline: Vec<u32> = baseline
         .map(|l| l.items)
@@ -68,7 +70,12 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
     }
     let mut out = TableWriter::create::<StateRow>(args.table.output.as_deref(), options)?;
     let pool = scan::thread_pool(common.threads)?;
-    let progress = Progress::new(common.progress, inputs.total_bytes(), inputs.len(), "logs");
+    let progress = Progress::new(
+        common.progress_mode(),
+        inputs.total_bytes(),
+        inputs.len(),
+        "logs",
+    );
     let mut unreadable = 0usize;
     let mut tally = Tally::default();
     let mut matrix = Matrix::new(&baseline);
@@ -136,7 +143,7 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
         }
         table.finish()?;
     }
-    report_unmatched(&filters);
+    report_unmatched(&filters, common);
     if wants_summary(common) {
         eprintln!("kbaudit: {}", tally.summary());
     }

@@ -29,7 +29,7 @@ pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCo
         .collect();
     let pool = scan::thread_pool(common.threads)?;
     let total_bytes = inputs.iter().map(|i| i.size).sum();
-    let progress = Progress::new(common.progress, total_bytes, inputs.len(), "files");
+    let progress = Progress::new(common.progress_mode(), total_bytes, inputs.len(), "files");
     let mut failed = 0usize;
     scan::map_ordered(
         &pool,
