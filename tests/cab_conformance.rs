@@ -1,6 +1,7 @@
 //! libmspack / cabextract's own cabinet test suite (`../shared/conformance/cabs/`, expectations
-//! from its MANIFEST.md). The files are not copied into this repository (their licence differs):
-//! every test here skips with a message when the folder is absent.
+//! from its MANIFEST.md). The files are not copied into this repository (their licence differs).
+//! Without the folder every test here is reported as ignored (see `build.rs`); under CI
+//! (`CI` set) a missing suite is a failure.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -13,16 +14,28 @@ use kbaudit::cab::locate::{Search, locate};
 use kbaudit::cab::{CabError, Cabinet};
 use md5::{Digest, Md5};
 
+fn suite_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cabs")
+}
+
 fn suite() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cabs");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent; cabinet conformance not checked",
-            dir.display()
+    let dir = suite_dir();
+    assert!(
+        dir.is_dir(),
+        "{} is absent: cabinet conformance cannot be checked",
+        dir.display()
+    );
+    Some(dir)
+}
+
+#[test]
+fn the_suite_is_present_under_ci() {
+    if std::env::var_os("CI").is_some() {
+        assert!(
+            suite_dir().is_dir(),
+            "CI must check cabinet conformance, but {} is absent",
+            suite_dir().display()
         );
-        None
     }
 }
 
@@ -63,6 +76,10 @@ fn bounded<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn reference_cabinets_extract_to_the_expected_md5s() {
     let Some(dir) = suite() else { return };
     for name in [
@@ -100,6 +117,10 @@ fn reference_cabinets_extract_to_the_expected_md5s() {
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn mszip_and_lzx_decode_and_quantum_is_reported_unsupported() {
     let Some(dir) = suite() else { return };
     for name in ["cabd/mszip_lzx_qtm.cab", "cabextract-cabs/mixed.cab"] {
@@ -128,6 +149,10 @@ fn mszip_and_lzx_decode_and_quantum_is_reported_unsupported() {
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn cabinets_that_must_open_do() {
     let Some(dir) = suite() else { return };
     let must_open = [
@@ -171,6 +196,10 @@ fn cabinets_that_must_open_do() {
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn partial_nodata_opens_but_its_files_cannot_be_read() {
     let Some(dir) = suite() else { return };
     let (bytes, search) = open(&dir.join("cabd/partial_nodata.cab"), WINDOWS_1252);
@@ -183,6 +212,10 @@ fn partial_nodata_opens_but_its_files_cannot_be_read() {
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn embedded_cabinets_are_found_at_their_offsets() {
     let Some(dir) = suite() else { return };
     let offsets = |name: &str| -> Vec<usize> {
@@ -225,6 +258,10 @@ fn fails_cleanly(path: PathBuf, strict: bool) -> Result<String, String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn broken_and_hostile_cabinets_fail_with_a_reason_and_never_hang() {
     let Some(dir) = suite() else { return };
     let mut checked = 0;
@@ -259,6 +296,10 @@ fn broken_and_hostile_cabinets_fail_with_a_reason_and_never_hang() {
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn the_file_table_follows_the_folders_and_hidden_tables_are_reported() {
     let Some(dir) = suite() else { return };
     let (_, search) = open(&dir.join("cabd/hidden-files.cab"), WINDOWS_1252);
@@ -273,6 +314,10 @@ fn the_file_table_follows_the_folders_and_hidden_tables_are_reported() {
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn cabinet_set_members_are_reported_and_partial_files_refused() {
     let Some(dir) = suite() else { return };
     for part in 1..=5 {
@@ -322,6 +367,10 @@ fn name_list(path: &Path) -> Vec<Vec<u8>> {
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn file_names_decode_per_attribute_and_code_page() {
     let Some(dir) = suite() else { return };
     let cases: [(&str, &'static Encoding); 5] = [
@@ -366,6 +415,10 @@ fn file_names_decode_per_attribute_and_code_page() {
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn dirwalk_vulns_writes_nothing_outside_the_directory() {
     let Some(dir) = suite() else { return };
     let root = tempfile::tempdir().unwrap();
@@ -420,6 +473,10 @@ fn dirwalk_vulns_writes_nothing_outside_the_directory() {
 }
 
 #[test]
+#[cfg_attr(
+    not(conformance_suite),
+    ignore = "../shared/conformance/cabs is absent"
+)]
 fn makecab_large_files_outer_layer_decodes() {
     let Some(dir) = suite() else { return };
     let (bytes, search) = open(
