@@ -24,7 +24,7 @@ fn authz(version: [u16; 4], lab: &str) -> Vec<u8> {
     )
 }
 
-/// The layout of DESIGN 4.3: update\ files, SP1GDR and SP1QFE payloads, optional extras.
+/// The layout of docs/formats.md §3.3: update\ files, SP1GDR and SP1QFE payloads, optional extras.
 fn package(kb: &str, inf_lies: bool, extras: Vec<(String, Vec<u8>)>) -> Vec<u8> {
     let gdr = authz(GDR, "srv03_sp1_gdr.050617-1233");
     let qfe = authz(QFE, "srv03_sp1_qfe.050707-1456");

@@ -35,7 +35,9 @@ pub struct TableOutput {
     /// Write the table to FILE instead of stdout (written under a temporary name, then renamed)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// csv (RFC 4180, BOM in files) or jsonl (same keys, raw values, RFC 3339 times)
+    /// csv (RFC 4180, UTF-8, CRLF, BOM in files) or jsonl (one object per row with the CSV's keys:
+    /// raw text, numbers and booleans typed, empty cells null, local times
+    /// YYYY-MM-DDTHH:MM:SS.fff without an offset, UTC times ending in Z)
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
 }

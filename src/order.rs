@@ -1,4 +1,4 @@
-//! `kbaudit order`: per host, in which order installed updates must be removed (DESIGN 6).
+//! `kbaudit order`: per host, in which order installed updates must be removed (docs/formats.md §2.5).
 //!
 //! When several updates replaced the same file, they must be removed newest first: removing an
 //! older one first leaves the newer ones broken. The facts come from the logs: successful install
@@ -44,10 +44,10 @@ impl Row for OrderRow {
             Cell::text(self.kb.as_str()),
             Cell::opt(self.installed_local, Cell::Local),
             Cell::opt(self.remove_position, |n| Cell::Int(n as i64)),
-            Cell::text(self.must_remove_first.join(" ")),
-            Cell::text(self.shared_files.join("; ")),
+            Cell::joined(&self.must_remove_first, " "),
+            Cell::joined(&self.shared_files, "; "),
             Cell::opt(self.reboot_to_remove, Cell::Bool),
-            Cell::text(self.findings.join("; ")),
+            Cell::joined(&self.findings, "; "),
         ]
     }
 }

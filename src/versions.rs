@@ -1,5 +1,5 @@
 //! `kbaudit versions`: one row per PE file with its version strings, lab tag and whether a hotpatch
-//! can update it (DESIGN 5).
+//! can update it (docs/formats.md §4).
 
 use sha2::{Digest, Sha256};
 

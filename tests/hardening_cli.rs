@@ -267,3 +267,27 @@ fn quiet_keeps_errors_only() {
                 .and(predicate::str::contains("no run had that outcome").not()),
         );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_shift_jis_host_folder_is_decoded_and_said() {
+    use std::os::unix::ffi::OsStrExt;
+    let share = tempfile::tempdir().unwrap();
+    // "サーバ01" in Shift_JIS, as a folder copied byte for byte from a Japanese file server.
+    let name = std::ffi::OsStr::from_bytes(b"\x83T\x81[\x83o01");
+    let host = share.path().join(name);
+    std::fs::create_dir(&host).unwrap();
+    std::fs::copy(
+        "corpus/logs/SRV-WEB01/KB896358.log",
+        host.join("KB896358.log"),
+    )
+    .unwrap();
+    let out = kbaudit().arg("logs").arg(share.path()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text.lines().nth(1).unwrap();
+    assert!(row.starts_with("サーバ01,"), "{row}");
+    assert!(
+        row.contains("host folder name is not UTF-8: decoded as shift_jis"),
+        "{row}"
+    );
+}

@@ -147,3 +147,24 @@ proptest! {
         prop_assert!(!inventory.package.status.is_empty());
     }
 }
+
+#[test]
+fn a_cabinet_after_padding_behind_the_stub_is_still_a_self_extractor() {
+    let cab = std::fs::read("corpus/packages/KB916666.cab").unwrap();
+    let mut padded = vec![0u8; 16];
+    padded.extend_from_slice(&cab);
+    let bytes = common::sfx_package(&padded);
+    let inventory = package::inventory(
+        Path::new("WindowsServer2003-KB916666-x86-ENU.exe"),
+        &bytes,
+        1 << 26,
+    );
+    let row = &inventory.package;
+    assert_eq!(row.container, Some("sfx-exe"), "{row:?}");
+    assert_eq!(
+        row.cab_offset,
+        Some(0x600 + 16),
+        "the offset is reported as it is"
+    );
+    assert_eq!(row.signed, Some(true));
+}

@@ -1,4 +1,4 @@
-//! Folder streams (DESIGN 4.1): a folder's CFDATA blocks are decompressed once, front to back,
+//! Folder streams (docs/formats.md §3.1): a folder's CFDATA blocks are decompressed once, front to back,
 //! and each file gets its slice of the output as it goes by.
 
 use flate2::{Decompress, FlushDecompress};

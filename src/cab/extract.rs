@@ -1,4 +1,4 @@
-//! Writing a cabinet's files under a directory, safely (DESIGN 4.4): names never lead outside the
+//! Writing a cabinet's files under a directory, safely (docs/formats.md §3.4): names never lead outside the
 //! directory, nothing is overwritten without `force`, a byte budget stops decompression bombs, and
 //! a partial file is removed rather than left looking whole.
 

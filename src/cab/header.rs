@@ -1,4 +1,4 @@
-//! CFHEADER / CFFOLDER / CFFILE parsing (DESIGN 4.1). All integers are little-endian.
+//! CFHEADER / CFFOLDER / CFFILE parsing (docs/formats.md §3.1). All integers are little-endian.
 //!
 //! Like libmspack, the file table is read right after the folder table; a `coffFiles` that points
 //! elsewhere is reported as an anomaly with what it points at (files hidden from one reader and
@@ -123,7 +123,7 @@ pub struct Cabinet {
     pub next: Option<SetLink>,
     pub folders: Vec<Folder>,
     pub files: Vec<CabFile>,
-    /// Anomalies that do not stop reading (DESIGN 4.1); `--strict` turns them into errors.
+    /// Anomalies that do not stop reading (docs/formats.md §3.1); `--strict` turns them into errors.
     pub findings: Vec<String>,
 }
 

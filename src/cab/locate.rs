@@ -1,4 +1,4 @@
-//! Finding cabinets inside a file (DESIGN 4.2): a `.cab` at offset 0, the overlay of a
+//! Finding cabinets inside a file (docs/formats.md §3.2): a `.cab` at offset 0, the overlay of a
 //! self-extracting PE, then a scan for `MSCF` the way cabextract does it.
 
 use encoding_rs::Encoding;

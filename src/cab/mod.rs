@@ -1,4 +1,4 @@
-//! Our own Microsoft Cabinet reader (DESIGN 4.1–4.2): headers parsed with nom from a byte slice at
+//! Our own Microsoft Cabinet reader (docs/formats.md §3.1–3.2): headers parsed with nom from a byte slice at
 //! any offset, folders decompressed once front to back (none, MSZIP via flate2, LZX via lzxd),
 //! cabinets located inside self-extracting executables, and safe extraction.
 

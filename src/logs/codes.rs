@@ -1,5 +1,5 @@
 //! Meanings of the codes an installer log carries: the installer's own return and extended codes
-//! (DESIGN 3.1), Setup API codes (`0xe0000000 | n`) and the common Win32 codes seen in messages.
+//! (docs/formats.md §2.1), Setup API codes (`0xe0000000 | n`) and the common Win32 codes seen in messages.
 
 /// Process exit code for success.
 pub const SUCCESS: u32 = 0;

@@ -1,8 +1,8 @@
 //! Bytes → text for installer logs.
 //!
 //! The installer is an ANSI program, so most logs are in the host's legacy code page, but logs
-//! also arrive as UTF-8 or UTF-16 (re-saved by tools, copied from tickets). Detection order (DESIGN
-//! 3.1): BOM, UTF-16 by NUL bytes, forced code page, valid UTF-8, Shift_JIS with Japanese text,
+//! also arrive as UTF-8 or UTF-16 (re-saved by tools, copied from tickets). Detection order (docs/formats.md
+//! §2.1): BOM, UTF-16 by NUL bytes, forced code page, valid UTF-8, Shift_JIS with Japanese text,
 //! windows-1252.
 
 use std::borrow::Cow;

@@ -1,5 +1,5 @@
 //! The grammar of one log line: the `<elapsed>: ` prefix, the run-header lines, and the line
-//! families of DESIGN 3.1, each turned into a [`Line`] that keeps the parts a report needs.
+//! families of docs/formats.md §2.1, each turned into a [`Line`] that keeps the parts a report needs.
 //!
 //! Matching is deliberately loose (substrings rather than whole-line templates) because only a
 //! handful of real logs were ever published and wording drifts between installer versions.
@@ -110,7 +110,7 @@ pub enum HotpatchNote {
     Mentioned,
 }
 
-/// The failure line families of DESIGN 3.2 rule 1.
+/// The failure line families of docs/formats.md §2.2 rule 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
     /// `<KB> installation did not complete.`
@@ -175,7 +175,7 @@ pub enum Line<'a> {
     Other,
 }
 
-/// The event kinds of the `--events` table (a closed list, DESIGN 3.3).
+/// The event kinds of the `--events` table (a closed list, docs/formats.md §2.3).
 impl Line<'_> {
     pub fn kind(&self) -> &'static str {
         match self {

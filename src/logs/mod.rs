@@ -1,4 +1,4 @@
-//! `kbaudit logs`: installer logs → one row per installation run (DESIGN 3).
+//! `kbaudit logs`: installer logs → one row per installation run (docs/formats.md §2).
 
 pub mod codes;
 pub mod decode;
@@ -86,15 +86,19 @@ impl LogFile {
 impl LogFile {
     /// A file with nothing read yet; host and KB come from its path.
     fn new(path: &Path, options: &LogOptions) -> Self {
+        let (host, host_encoding) = host_name(path, options.host_from, options.codepage);
         LogFile {
             source: path.display().to_string(),
-            host: host_of(path, options.host_from),
+            host,
             file_kb: kb_of_path(path),
             encoding: None,
             runs: Vec::new(),
             stray: Vec::new(),
             problem: None,
-            warnings: Vec::new(),
+            warnings: host_encoding
+                .map(|e| format!("host folder name is not UTF-8: decoded as {e}"))
+                .into_iter()
+                .collect(),
         }
     }
 }
@@ -188,14 +192,37 @@ pub fn kb_of_path(path: &Path) -> Option<u32> {
 
 /// The host name a log path implies.
 pub fn host_of(path: &Path, from: HostFrom) -> String {
+    host_name(path, from, None).0
+}
+
+/// The host name a log path implies, and the encoding it was decoded from when the folder name
+/// is not UTF-8 (a Shift_JIS folder copied from a Japanese file server): decoded like a log,
+/// with `codepage` or the same detection, instead of becoming U+FFFD.
+pub fn host_name(
+    path: &Path,
+    from: HostFrom,
+    codepage: Option<&'static Encoding>,
+) -> (String, Option<&'static str>) {
     let levels = match from {
         HostFrom::Parent => 1,
         HostFrom::Grandparent => 2,
-        HostFrom::None => return String::new(),
+        HostFrom::None => return (String::new(), None),
     };
-    path.ancestors()
-        .nth(levels)
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    let Some(name) = path.ancestors().nth(levels).and_then(|p| p.file_name()) else {
+        return (String::new(), None);
+    };
+    if let Some(text) = name.to_str() {
+        return (text.to_string(), None);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let decoded = decode::decode(name.as_bytes(), codepage);
+        (decoded.text.into_owned(), Some(decoded.encoding))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = codepage;
+        (name.to_string_lossy().into_owned(), None)
+    }
 }

@@ -1,4 +1,4 @@
-//! The two tables of `kbaudit logs`: one row per run (DESIGN 3.3) and, with `--events`, one row
+//! The two tables of `kbaudit logs`: one row per run (docs/formats.md §2.3) and, with `--events`, one row
 //! per log line.
 
 use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
@@ -94,7 +94,7 @@ impl Row for RunRow {
             number(self.first_line),
             number(self.last_line),
             Cell::opt(self.encoding, Cell::Word),
-            Cell::text(self.warnings.join("; ")),
+            Cell::joined(&self.warnings, "; "),
         ]
     }
 }

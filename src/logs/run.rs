@@ -1,5 +1,5 @@
 //! From text to runs: physical lines are assembled into records (repairing wrapped and glued
-//! lines), records are split into installation runs, and each run is classified (DESIGN 3.2).
+//! lines), records are split into installation runs, and each run is classified (docs/formats.md §2.2).
 
 use std::borrow::Cow;
 
@@ -79,7 +79,7 @@ fn all_equals(s: &str) -> bool {
 
 /// Assembles records from text and hands them to `sink` in order, without buffering the file.
 ///
-/// Damage repaired here (DESIGN 3.1): several records glued on one line are split at each
+/// Damage repaired here (docs/formats.md §2.1): several records glued on one line are split at each
 /// ` <digits>[.,]<3 digits>: `; an unprefixed line continues the previous prefixed record unless
 /// it is itself a recognisable record (so a stripped prefix does not hide a marker line); a file
 /// without prefixes is read line by line.
@@ -275,7 +275,7 @@ pub struct Run {
     old_renames: Vec<String>,
 }
 
-/// The classification of a run (DESIGN 3.2).
+/// The classification of a run (docs/formats.md §2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Success,
@@ -353,7 +353,7 @@ impl Run {
             .ok()
     }
 
-    /// DESIGN 3.2, first match wins: failed (or cancelled), reboot_required, success, incomplete.
+    /// docs/formats.md §2.2, first match wins: failed (or cancelled), reboot_required, success, incomplete.
     pub fn verdict(&self) -> Verdict {
         let is_ok = |code: u32| code == SUCCESS || code == REBOOT_REQUIRED;
         let failing_ext = self.extended_code.as_ref().filter(|(c, _)| !is_ok(*c));

@@ -1,5 +1,5 @@
 //! One output cell, typed so that each format writes it in the shape its readers keep
-//! (DESIGN 2, CSV conventions): codes as `0x` hex, times without a zone as `YYYY-MM-DD
+//! (docs/formats.md §1, CSV conventions): codes as `0x` hex, times without a zone as `YYYY-MM-DD
 //! HH:MM:SS.fff`, and text from the input guarded against formula evaluation.
 
 use std::borrow::Cow;
@@ -39,6 +39,22 @@ impl<'a> Cell<'a> {
         Cell::opt_text(s.as_deref())
     }
 
+    /// A list of input-derived items joined by `separator`; `Empty` (null in JSON) when there is
+    /// none, like every other missing value.
+    pub fn joined<S: AsRef<str>>(items: &[S], separator: &str) -> Self {
+        if items.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::text(
+                items
+                    .iter()
+                    .map(AsRef::as_ref)
+                    .collect::<Vec<&str>>()
+                    .join(separator),
+            )
+        }
+    }
+
     pub fn opt<T>(value: Option<T>, f: impl FnOnce(T) -> Cell<'a>) -> Self {
         value.map_or(Cell::Empty, f)
     }
@@ -59,11 +75,14 @@ impl<'a> Cell<'a> {
         }
     }
 
-    /// The JSON rendering: raw text, numbers as numbers, times in RFC 3339.
+    /// The JSON rendering: raw text, numbers as numbers, booleans as booleans; an empty cell
+    /// (missing, or empty text) is `null`; local times ISO 8601 without an offset (the logs
+    /// have none), UTC times with `Z`.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value;
         match self {
             Cell::Empty => Value::Null,
+            Cell::Text(s) if s.is_empty() => Value::Null,
             Cell::Text(s) => Value::String(s.to_string()),
             Cell::Word(s) => Value::String((*s).to_string()),
             Cell::Int(n) => Value::from(*n),
@@ -107,5 +126,15 @@ mod tests {
         let dt = DateTime::constant(2005, 6, 17, 12, 33, 45, 123_000_000);
         assert_eq!(Cell::Local(dt).to_csv(true), "2005-06-17 12:33:45.123");
         assert_eq!(Cell::Local(dt).to_json(), "2005-06-17T12:33:45.123");
+    }
+
+    #[test]
+    fn empty_cells_are_null_in_json() {
+        assert_eq!(Cell::text("").to_json(), serde_json::Value::Null);
+        assert_eq!(
+            Cell::joined::<String>(&[], "; ").to_json(),
+            serde_json::Value::Null
+        );
+        assert_eq!(Cell::joined(&["a", "b"], "; ").to_json(), "a; b");
     }
 }

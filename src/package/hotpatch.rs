@@ -1,4 +1,4 @@
-//! Hotpatch images (`._hp` payloads, DESIGN 4.3): a 32-bit PE with a section named exactly
+//! Hotpatch images (`._hp` payloads, docs/formats.md §3.3): a 32-bit PE with a section named exactly
 //! `.hotp1  ` holding the `HOT1` header. Every RVA and count must stay inside the image; a file
 //! that fails any check is reported as invalid, never counted as a hotpatch.
 

@@ -1,4 +1,4 @@
-//! `kbaudit packages`: inventory of update packages (DESIGN 4.3–4.4): what a package carries,
+//! `kbaudit packages`: inventory of update packages (docs/formats.md §3.3–3.4): what a package carries,
 //! which branches, whether it holds valid `._hp` hotpatch payloads, and whether it is intact.
 
 pub mod hotpatch;
@@ -87,7 +87,7 @@ impl Row for PackageRow {
             Cell::Bool(self.delta_compressed),
             int(self.inf_mismatches),
             int(self.checksum_errors),
-            Cell::text(self.anomalies.join("; ")),
+            Cell::joined(&self.anomalies, "; "),
             Cell::Word(self.status),
             Cell::opt_string(&self.error),
         ]
@@ -176,7 +176,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `SP1GDR`, `RTMQFE`, ... as DESIGN 4.3 names them; `update`; everything else `other`.
+/// `SP1GDR`, `RTMQFE`, ... as docs/formats.md §3.3 names them; `update`; everything else `other`.
 fn branch_folder(path: &str) -> String {
     let Some((top, _)) = path.split_once(['\\', '/']) else {
         return String::new();
@@ -253,13 +253,17 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
         };
     };
     row.cab_offset = Some(first.offset as u64);
+    // A cabinet a little after the overlay start (padding after the stub) is still the package's.
+    let overlay = search.pe.as_ref().map(|pe| pe.end_of_sections as usize);
+    let near_overlay = overlay.is_some_and(|o| (o..=o + SFX_PADDING).contains(&first.offset));
+    let is_sfx = first.via == Via::PeOverlay || (first.via == Via::Scan && near_overlay);
     row.container = Some(match first.via {
         Via::FileStart => "cab",
-        Via::PeOverlay => "sfx-exe",
+        _ if is_sfx => "sfx-exe",
         Via::Scan if in_resources(&search, first.offset) => "iexpress",
-        Via::Scan => "embedded",
+        _ => "embedded",
     });
-    if let (Some(pe), true) = (&search.pe, first.via == Via::PeOverlay)
+    if let (Some(pe), true) = (&search.pe, is_sfx)
         && let Some((cert_at, cert_len)) = pe.certificate_table()
     {
         let cert_end = u64::from(cert_at) + u64::from(cert_len);
@@ -442,6 +446,10 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
 }
 
 /// Whether a cabinet found by the scan sits inside the PE's `.rsrc` section (IExpress packages).
+/// How far after the PE overlay start a cabinet may begin and still be the self-extractor's own
+/// (alignment padding between the stub and the cabinet).
+const SFX_PADDING: usize = 4096;
+
 /// `error: a, b (2 files); other error: c`: each distinct error said once, in first-seen order,
 /// with the files it hit (a cut download fails every file the same way).
 fn grouped_errors(errors: &[(String, String)]) -> String {

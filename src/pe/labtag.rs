@@ -1,5 +1,5 @@
 //! The lab tag of a Windows XP / Server 2003 FileVersion string and what it says about hotpatching
-//! (DESIGN 5; Microsoft KB 897341): `5.2.3790.2453 (srv03_sp1_gdr.050617-1233)`.
+//! (docs/formats.md §4; Microsoft KB 897341): `5.2.3790.2453 (srv03_sp1_gdr.050617-1233)`.
 
 use jiff::civil::DateTime;
 use nom::{
@@ -23,8 +23,11 @@ pub struct LabTag {
     pub product: String,
     /// `sp1`, `sp2`, ... when the lab names a service pack.
     pub service_pack: Option<String>,
-    /// `rtm`, `gdr`, `qfe`, or the remaining tokens joined (`escrow`, ...), kept as written.
+    /// The branch class: `rtm`, `gdr`, `qfe` or `ldr` when the lab names one (`srv03_sp2_qfe_escrow`
+    /// is `qfe`), else the first other token as written, else empty (a base-release lab).
     pub branch_class: String,
+    /// Tokens after the service pack other than the class (`escrow`), kept as written.
+    pub extra: Vec<String>,
     pub build_stamp: Option<DateTime>,
 }
 
@@ -71,11 +74,17 @@ fn lab_tag(tag: &str, stamp: Option<(&str, &str)>) -> LabTag {
             branch.push(token);
         }
     }
+    let class_at = branch
+        .iter()
+        .position(|t| matches!(t.as_str(), "rtm" | "gdr" | "qfe" | "ldr"))
+        .or((!branch.is_empty()).then_some(0));
+    let branch_class = class_at.map(|i| branch.remove(i)).unwrap_or_default();
     LabTag {
         tag: tag.to_string(),
         product,
         service_pack,
-        branch_class: branch.join("_"),
+        branch_class,
+        extra: branch,
         build_stamp: stamp.and_then(|(d, t)| build_stamp(d, t)),
     }
 }
@@ -110,8 +119,7 @@ pub fn hotpatch_eligibility(machine: &str, lab: Option<&LabTag>) -> (Option<bool
     let Some(lab) = lab else {
         return (None, "no lab tag in FileVersion".into());
     };
-    let branch_tokens: Vec<&str> = lab.branch_class.split('_').collect();
-    if branch_tokens.contains(&"qfe") {
+    if lab.branch_class == "qfe" {
         return (
             Some(false),
             "qfe branch: a hotpatch cannot update it".into(),
@@ -169,7 +177,11 @@ mod tests {
         );
         assert_eq!(
             lab("6.0 (srv03_sp2_qfe_escrow.070101-0000)").branch_class,
-            "qfe_escrow"
+            "qfe"
+        );
+        assert_eq!(
+            lab("6.0 (srv03_sp2_qfe_escrow.070101-0000)").extra,
+            ["escrow"]
         );
         assert_eq!(lab("5.1.2600.5512 (xpsp.080413-2111)").product, "xpsp");
         let v = parse_file_version_string("7.02.3790.1830").unwrap();

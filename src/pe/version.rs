@@ -1,4 +1,4 @@
-//! VS_VERSIONINFO (DESIGN 5): nodes of `wLength`, `wValueLength`, `wType`, a UTF-16 key, padding
+//! VS_VERSIONINFO (docs/formats.md §4): nodes of `wLength`, `wValueLength`, `wType`, a UTF-16 key, padding
 //! to 4 bytes, a value and children. Lengths are claims: a node is clamped to the bytes present
 //! and each repair is noted as a finding, never a crash.
 

@@ -80,8 +80,8 @@ impl Row for StateRow {
             Cell::opt(self.last_extended_meaning, Cell::Word),
             Cell::opt(self.hotpatch, Cell::Word),
             Cell::opt_text(self.evidence.as_deref()),
-            Cell::text(self.runs.join("; ")),
-            Cell::text(self.findings.join("; ")),
+            Cell::joined(&self.runs, "; "),
+            Cell::joined(&self.findings, "; "),
         ]
     }
 }
