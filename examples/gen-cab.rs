@@ -6,18 +6,19 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+/// Writes a large multi-file MSZIP cabinet for extraction benchmarks, deterministic.
+#[derive(clap::Parser)]
+struct Args {
+    /// Size of the content in MiB
+    #[arg(long, default_value_t = 64)]
+    mib: usize,
+    /// The cabinet file to write
+    #[arg(long, default_value = "big.cab")]
+    out: std::path::PathBuf,
+}
+
 fn main() {
-    let mut mib = 64usize;
-    let mut out = std::path::PathBuf::from("big.cab");
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let value = args.next().expect("every option takes a value");
-        match arg.as_str() {
-            "--mib" => mib = value.parse().expect("--mib N"),
-            "--out" => out = value.into(),
-            other => panic!("unknown option {other} (use --mib N --out FILE)"),
-        }
-    }
+    let Args { mib, out } = clap::Parser::parse();
     // Files of 64 KiB to 8 MiB, like the payloads of a service pack, in 4 folders.
     let mut folders = Vec::new();
     let (mut total, mut seed) = (0usize, 1u64);

@@ -147,20 +147,23 @@ fn run(text: &mut String, rng: &mut Rng, kb: u32, day: u32, japanese: bool, padd
     );
 }
 
+/// Writes a synthetic log share (`<out>/<HOST>/KB######.log`) for benchmarks, deterministic from
+/// the seed.
+#[derive(clap::Parser)]
+struct Args {
+    /// Number of hosts (24000 gives about 1 GB)
+    #[arg(long, default_value_t = 1000)]
+    hosts: u64,
+    /// Seed of the generator
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Folder to write the share into
+    #[arg(long, default_value = "share")]
+    out: PathBuf,
+}
+
 fn main() {
-    let mut hosts = 1000u64;
-    let mut seed = 7u64;
-    let mut out = PathBuf::from("share");
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let value = args.next().expect("every option takes a value");
-        match arg.as_str() {
-            "--hosts" => hosts = value.parse().expect("--hosts N"),
-            "--seed" => seed = value.parse().expect("--seed N"),
-            "--out" => out = PathBuf::from(value),
-            other => panic!("unknown option {other} (use --hosts N --out DIR [--seed N])"),
-        }
-    }
+    let Args { hosts, seed, out } = clap::Parser::parse();
     let mut rng = Rng(seed.max(1));
     let (mut files, mut bytes) = (0u64, 0u64);
     for h in 0..hosts {

@@ -10,12 +10,16 @@ use common::{VersionSpec, pe_with_versions, tiny_pe};
 const X86: u16 = 0x14c;
 const X64: u16 = 0x8664;
 
+/// Writes the synthetic PE fixtures of corpus/binaries (see corpus/README.md).
+#[derive(clap::Parser)]
+struct Args {
+    /// Folder to write into
+    #[arg(default_value = "corpus/binaries")]
+    out: std::path::PathBuf,
+}
+
 fn main() {
-    let out = std::path::PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "corpus/binaries".into()),
-    );
+    let Args { out } = clap::Parser::parse();
     std::fs::create_dir_all(&out).unwrap();
     let write = |name: &str, bytes: Vec<u8>| std::fs::write(out.join(name), bytes).unwrap();
     let en = VersionSpec::english;

@@ -62,12 +62,16 @@ fn package(kb: &str, inf_lies: bool, extras: Vec<(String, Vec<u8>)>) -> Vec<u8> 
     common::cab_crate_cabinet(&[(MsZip, files)])
 }
 
+/// Writes the synthetic update packages of corpus/packages (see corpus/README.md).
+#[derive(clap::Parser)]
+struct Args {
+    /// Folder to write into
+    #[arg(default_value = "corpus/packages")]
+    out: std::path::PathBuf,
+}
+
 fn main() {
-    let out = std::path::PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "corpus/packages".into()),
-    );
+    let Args { out } = clap::Parser::parse();
     std::fs::create_dir_all(&out).unwrap();
     let write = |name: &str, bytes: Vec<u8>| std::fs::write(out.join(name), bytes).unwrap();
     let hp = (
