@@ -289,3 +289,60 @@ where
     }
     Ok(())
 }
+
+/// A file read from its head first, so a decision (not a PE, binary content) can be made without
+/// reading the rest of a large file.
+pub struct HeadFirst {
+    file: std::fs::File,
+    /// The bytes read so far (the head, or the whole file when it was short).
+    pub bytes: Vec<u8>,
+    /// The whole file is in `bytes`.
+    pub complete: bool,
+}
+
+impl HeadFirst {
+    /// Opens `path` and reads up to `head` bytes.
+    pub fn open(path: &Path, head: usize) -> std::io::Result<Self> {
+        use std::io::Read;
+        let file = std::fs::File::open(path)?;
+        let mut bytes = Vec::with_capacity(head.min(1 << 20));
+        (&file).take(head as u64 + 1).read_to_end(&mut bytes)?;
+        let complete = bytes.len() <= head;
+        bytes.truncate(head);
+        // The one byte past the head was only a probe: read it again with the rest.
+        let mut file = file;
+        if !complete {
+            use std::io::Seek;
+            file.seek(std::io::SeekFrom::Start(head as u64))?;
+        }
+        Ok(HeadFirst {
+            file,
+            bytes,
+            complete,
+        })
+    }
+
+    /// Reads the rest of the file, refusing one larger than `limit` bytes in all.
+    pub fn read_rest(mut self, limit: u64) -> std::io::Result<Vec<u8>> {
+        use std::io::Read;
+        if !self.complete {
+            let size = self.file.metadata()?.len();
+            if size > limit {
+                return Err(std::io::Error::other(format!(
+                    "{size} bytes is more than the {limit} bytes one file may take here"
+                )));
+            }
+            self.bytes
+                .reserve(size.saturating_sub(self.bytes.len() as u64) as usize);
+            (&self.file)
+                .take(limit + 1 - self.bytes.len() as u64)
+                .read_to_end(&mut self.bytes)?;
+            if self.bytes.len() as u64 > limit {
+                return Err(std::io::Error::other(format!(
+                    "grew past the {limit} bytes one file may take here while being read"
+                )));
+            }
+        }
+        Ok(self.bytes)
+    }
+}

@@ -127,6 +127,19 @@ pub fn is_pe(bytes: &[u8]) -> bool {
     bytes.starts_with(b"MZ") && pe::parse_headers(bytes).is_some()
 }
 
+/// Whether the head of a file may be a PE image: `MZ`, and `PE\0\0` at `e_lfanew` when the head
+/// reaches it (a header beyond the head cannot be ruled out from it).
+pub fn may_be_pe(head: &[u8]) -> bool {
+    if head.len() < 0x40 || !head.starts_with(b"MZ") {
+        return false;
+    }
+    let e_lfanew = u32::from_le_bytes(head[0x3c..0x40].try_into().expect("4 bytes")) as usize;
+    match head.get(e_lfanew..e_lfanew.saturating_add(4)) {
+        Some(signature) => signature == b"PE\0\0",
+        None => e_lfanew >= head.len(),
+    }
+}
+
 /// Analyses one file's bytes.
 pub fn analyze(path: &str, bytes: &[u8]) -> VersionRow {
     let mut row = VersionRow {

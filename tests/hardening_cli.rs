@@ -291,3 +291,73 @@ fn a_shift_jis_host_folder_is_decoded_and_said() {
         "{row}"
     );
 }
+
+/// Runs kbaudit with its address space limited to `mib` MiB (Linux `ulimit -v`): a command that
+/// reads a large file whole cannot finish.
+#[cfg(target_os = "linux")]
+fn with_memory_limit(mib: u64, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let mut command = Process::new("bash");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", mib * 1024))
+        .arg(binary())
+        .args(args);
+    command.output().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_huge_sparse_file_costs_its_head_not_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        "corpus/binaries/authz_sp1_gdr.dll",
+        dir.path().join("authz.dll"),
+    )
+    .unwrap();
+    // A 3 GiB sparse file (like pagefile.sys on a mounted image): no disk, but read whole it
+    // needs 3 GiB of memory, more than the 1.5 GiB this run may have.
+    let big = dir.path().join("pagefile.sys");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let out = with_memory_limit(
+        1536,
+        &[
+            "versions".as_ref(),
+            "-j".as_ref(),
+            "1".as_ref(),
+            dir.path().as_os_str(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        2,
+        "only the PE file has a row: {text}"
+    );
+    // The same file named as a log: binary at its head, so not read further.
+    let log = dir.path().join("KB123456.log");
+    std::fs::rename(&big, &log).unwrap();
+    let out = with_memory_limit(
+        1536,
+        &[
+            "logs".as_ref(),
+            "-j".as_ref(),
+            "1".as_ref(),
+            log.as_os_str(),
+        ],
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("unreadable") && text.contains("binary"),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

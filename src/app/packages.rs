@@ -7,6 +7,10 @@ use crate::cli::{Common, PackagesArgs};
 use crate::output::TableWriter;
 use crate::scan::{self, Progress};
 
+/// The largest package read (whole: cabinets are parsed from a byte slice). Service packs are a
+/// few hundred MB.
+const MAX_PACKAGE_BYTES: u64 = 2 << 30;
+
 pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCode> {
     use crate::package::{self, FileRow, PackageRow};
     let options = output_options(common, args.table.format);
@@ -45,7 +49,18 @@ pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCo
             if let Some(problem) = &input.problem {
                 return unreadable(problem.clone());
             }
-            match std::fs::read(&input.path) {
+            let head = match scan::HeadFirst::open(&input.path, 64) {
+                Ok(head) => head,
+                Err(e) => return unreadable(format!("cannot read: {e}")),
+            };
+            // A package is a PE (self-extractor) or a cabinet: anything else is refused from its
+            // head, not read whole.
+            if !(head.bytes.starts_with(b"MZ") || head.bytes.starts_with(b"MSCF")) {
+                return unreadable(
+                    "neither a PE file nor a cabinet (no MZ or MSCF at its start)".into(),
+                );
+            }
+            match head.read_rest(MAX_PACKAGE_BYTES) {
                 Ok(bytes) => package::inventory(&input.path, &bytes, args.max_bytes),
                 Err(e) => unreadable(format!("cannot read: {e}")),
             }

@@ -7,6 +7,11 @@ use crate::cli::{Common, Profile, VersionsArgs};
 use crate::output::TableWriter;
 use crate::scan::{self, Progress};
 
+/// Bytes read before deciding whether a file is a PE image.
+const PE_HEAD: usize = 64 << 10;
+/// The largest PE image analysed (read whole); larger ones get an error row.
+const MAX_PE_BYTES: u64 = 512 << 20;
+
 pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCode> {
     use crate::versions::{self, SigcheckRow, VersionRow};
     let options = output_options(common, args.table.format);
@@ -45,11 +50,28 @@ pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCo
                     ..Default::default()
                 });
             }
-            match std::fs::read(&input.path) {
+            let unreadable = |e: std::io::Error| {
+                Some(VersionRow {
+                    path: path.clone(),
+                    status: "unreadable",
+                    error: Some(format!("cannot read: {e}")),
+                    ..Default::default()
+                })
+            };
+            // The head decides: a file that is not a PE image is not read further (a pagefile
+            // or disk image in the tree costs 64 KiB, not its size).
+            let head = match scan::HeadFirst::open(&input.path, PE_HEAD) {
+                Ok(head) => head,
+                Err(e) => return unreadable(e),
+            };
+            let named = named.contains(input.path.as_path());
+            if !versions::may_be_pe(&head.bytes) {
+                // Named explicitly: its not_pe row comes from the head alone.
+                return named.then(|| versions::analyze(&path, &head.bytes));
+            }
+            match head.read_rest(MAX_PE_BYTES) {
                 // Walked files that are not PE images are not the user's question: skip them.
-                Ok(bytes) if !versions::is_pe(&bytes) && !named.contains(input.path.as_path()) => {
-                    None
-                }
+                Ok(bytes) if !versions::is_pe(&bytes) && !named => None,
                 Ok(bytes) => Some(versions::analyze(&path, &bytes)),
                 Err(e) => Some(VersionRow {
                     path,

@@ -114,14 +114,47 @@ pub fn read_log(input: &Input, options: &LogOptions) -> LogFile {
         file.problem = Some(Problem::Unreadable(problem.clone()));
         return file;
     }
-    match std::fs::read(&input.path) {
-        Ok(bytes) => analyze_bytes(&input.path, &bytes, options),
-        Err(e) => {
-            let mut file = LogFile::new(&input.path, options);
-            file.problem = Some(Problem::Unreadable(format!("cannot read: {e}")));
-            file
-        }
+    let unreadable = |why: String| {
+        let mut file = LogFile::new(&input.path, options);
+        file.problem = Some(Problem::Unreadable(why));
+        file
+    };
+    let head = match crate::scan::HeadFirst::open(&input.path, HEAD_BYTES) {
+        Ok(head) => head,
+        Err(e) => return unreadable(format!("cannot read: {e}")),
+    };
+    // A large file whose head is binary with no installer line in it (a disk image, a sparse
+    // file) is judged from its head, not read whole.
+    if !head.complete && head_is_binary(&head.bytes, options.codepage) {
+        return unreadable(format!(
+            "binary content, not a text log (judged from its first {} MiB)",
+            HEAD_BYTES >> 20
+        ));
     }
+    match head.read_rest(MAX_LOG_BYTES) {
+        Ok(bytes) => analyze_bytes(&input.path, &bytes, options),
+        Err(e) => unreadable(format!("cannot read: {e}")),
+    }
+}
+
+/// Bytes read before deciding whether a large file is a log at all.
+const HEAD_BYTES: usize = 1 << 20;
+/// The largest log read (whole: the run splitter holds a file's text). Installer logs are KBs to
+/// a few MB; a larger file gets an error row rather than exhausting memory.
+pub const MAX_LOG_BYTES: u64 = 1 << 30;
+
+/// Whether a file's head is binary content without any line of an installer log.
+fn head_is_binary(head: &[u8], codepage: Option<&'static Encoding>) -> bool {
+    let decoded = decode::decode(head, codepage);
+    decoded.looks_binary
+        && ![
+            "update.exe",
+            "extended error code",
+            "Hotfix started",
+            "(local)",
+        ]
+        .iter()
+        .any(|marker| decoded.text.contains(marker))
 }
 
 /// Analyses the bytes of a log that lives (or lived) at `path`.
