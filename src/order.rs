@@ -167,6 +167,44 @@ impl HostHistory {
         }
     }
 
+    /// Adds one row of the run table (as `kbaudit logs` writes it, or as read back from one):
+    /// installs and uninstalls with the files they replaced. What `state` uses, so that it gives
+    /// the same answer from the logs and from a run table (`--from-runs`).
+    pub fn add_run_row(&mut self, row: &crate::logs::RunRow) {
+        let Some(run) = row.run_index else { return };
+        let when = When {
+            undated: row.started_local.is_none(),
+            time: row.started_local,
+            source: row.source_file.clone(),
+            run,
+        };
+        let worked = matches!(row.outcome, "success" | "reboot_required");
+        let event = if row.action == Some("uninstall") {
+            let outcome = match row.outcome {
+                "success" => Outcome::Success,
+                "reboot_required" => Outcome::RebootRequired,
+                "cancelled" => Outcome::Cancelled,
+                "incomplete" => Outcome::Incomplete,
+                _ => Outcome::Failed,
+            };
+            Event::Uninstall { outcome }
+        } else if worked {
+            Event::Install {
+                files: row.replaced_files.iter().map(|p| normalize(p)).collect(),
+                hotpatch: match row.hotpatch {
+                    Some("enabled") => Hotpatch::Enabled,
+                    Some("requested") => Hotpatch::Requested,
+                    Some("disabled") => Hotpatch::Disabled,
+                    Some("failed") => Hotpatch::Failed,
+                    _ => Hotpatch::Unmentioned,
+                },
+            }
+        } else {
+            return;
+        };
+        self.events.push((when, kb_label(row.kb), event, Vec::new()));
+    }
+
     /// Replays installs and uninstalls in time order.
     fn replay(mut self) -> Replay {
         self.events.sort_by(|a, b| a.0.cmp(&b.0));
@@ -442,13 +480,24 @@ fn shared(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Vec<String> {
     a.intersection(b).cloned().collect()
 }
 
-/// Files a run replaced: copied files and pending-rename destinations. The `dllcache` copy is the
-/// same binary as its system32 twin, so it is left out to keep the shared-file lists short.
-fn replaced_files(run: &Run) -> BTreeSet<String> {
+/// Files a run replaced, as logged (first spelling, log order): copied files and pending-rename
+/// destinations. The `dllcache` copy is the same binary as its system32 twin, so it is left out
+/// to keep the lists short. This is the `replaced_files` column of the run table.
+pub fn replaced_files_as_logged(run: &Run) -> Vec<String> {
+    let mut seen = BTreeSet::new();
     run.copied
         .iter()
         .chain(&run.pending_renames)
-        .map(|p| normalize(p))
-        .filter(|p| !p.is_empty() && !p.contains("\\dllcache\\"))
+        .map(|p| p.trim())
+        .filter(|p| {
+            let key = normalize(p);
+            !key.is_empty() && !key.contains("\\dllcache\\") && seen.insert(key)
+        })
+        .map(str::to_string)
         .collect()
+}
+
+/// The same files, normalized for comparison.
+fn replaced_files(run: &Run) -> BTreeSet<String> {
+    replaced_files_as_logged(run).iter().map(|p| normalize(p)).collect()
 }
