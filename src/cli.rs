@@ -69,6 +69,16 @@ pub struct Common {
     /// Errors only on stderr: no progress, summaries, findings or warnings
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Only shard K of N (1 <= K <= N): hosts (logs, state, order) or files (packages,
+    /// versions, extract) split by a stable hash; `kbaudit merge` joins the shards' tables
+    #[arg(long, global = true, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Also read input paths from FILE, one per line (`-` for stdin), as `find -print` writes
+    #[arg(long, global = true, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// With --files-from: paths are separated by NUL bytes (`find -print0`)
+    #[arg(short = '0', long = "null", global = true)]
+    pub null: bool,
 }
 
 impl Common {
@@ -150,7 +160,7 @@ Examples:
 #[derive(Debug, Args)]
 pub struct StateArgs {
     /// Log files or folders, as for `kbaudit logs`
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub table: TableOutput,
@@ -190,7 +200,7 @@ Examples:
 #[derive(Debug, Args)]
 pub struct PackagesArgs {
     /// Package files (.exe, .cab) or folders
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub table: TableOutput,
@@ -217,7 +227,7 @@ Examples:
 #[derive(Debug, Args)]
 pub struct OrderArgs {
     /// Log files or folders, as for `kbaudit logs`
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub table: TableOutput,
@@ -248,7 +258,7 @@ Examples:
 #[derive(Debug, Args)]
 pub struct VersionsArgs {
     /// PE files or folders (walked recursively, in sorted order)
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub table: TableOutput,
@@ -331,7 +341,7 @@ Examples:
 #[derive(Debug, Args)]
 pub struct LogsArgs {
     /// Log files or folders (walked recursively, in sorted order)
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub table: TableOutput,

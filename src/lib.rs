@@ -13,6 +13,7 @@ pub mod output;
 pub mod package;
 pub mod pe;
 pub mod scan;
+pub mod shard;
 pub mod share;
 pub mod state;
 pub mod versions;

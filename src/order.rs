@@ -202,7 +202,8 @@ impl HostHistory {
         } else {
             return;
         };
-        self.events.push((when, kb_label(row.kb), event, Vec::new()));
+        self.events
+            .push((when, kb_label(row.kb), event, Vec::new()));
     }
 
     /// Replays installs and uninstalls in time order.
@@ -499,5 +500,8 @@ pub fn replaced_files_as_logged(run: &Run) -> Vec<String> {
 
 /// The same files, normalized for comparison.
 fn replaced_files(run: &Run) -> BTreeSet<String> {
-    replaced_files_as_logged(run).iter().map(|p| normalize(p)).collect()
+    replaced_files_as_logged(run)
+        .iter()
+        .map(|p| normalize(p))
+        .collect()
 }

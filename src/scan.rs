@@ -118,7 +118,23 @@ pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> b
             inputs.push(none);
         }
     }
+    sort_by_path(&mut inputs);
     inputs
+}
+
+/// Orders inputs as one sorted walk of a single tree would: by path, component by component. The
+/// order no longer depends on the order of the PATH arguments, and the tables of several shards
+/// can be merged back into exactly the order of one run.
+pub fn sort_by_path(inputs: &mut [Input]) {
+    inputs.sort_by(|a, b| a.path.components().cmp(b.path.components()));
+}
+
+/// The inputs of one `--shard` (by the file's path), all of them without one.
+pub fn in_shard(inputs: Vec<Input>, shard: Option<crate::shard::Shard>) -> Vec<Input> {
+    inputs
+        .into_iter()
+        .filter(|i| crate::shard::keeps(shard, &i.path.to_string_lossy()))
+        .collect()
 }
 
 /// Whether nothing at all could be used: every input is a problem (exit code 2).

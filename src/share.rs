@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::filter::Filters;
 use crate::logs::{self, HostFrom, LogFile, LogOptions};
 use crate::scan::{self, Input, Progress};
+use crate::shard::{self, Shard};
 
 /// The log inputs of a share, grouped by host (sorted by host key, file order kept within one).
 pub struct HostInputs {
@@ -22,13 +23,24 @@ pub struct HostInputs {
 impl HostInputs {
     /// Walks `paths` for `.log` files and keeps those whose host passes `filters`. A named path
     /// that cannot be used is kept as an input with its problem, whatever the host filter.
-    pub fn collect(paths: &[PathBuf], host_from: HostFrom, filters: &Filters) -> Self {
+    pub fn collect(
+        paths: &[PathBuf],
+        host_from: HostFrom,
+        filters: &Filters,
+        shard: Option<Shard>,
+    ) -> Self {
         let mut filtered_out = 0;
         let mut inputs: Vec<(String, Input)> =
             scan::collect_inputs(paths, ".log files", |p| scan::has_extension(p, &["log"]))
                 .into_iter()
                 .filter_map(|input| {
-                    let host = logs::host_of(&input.path, host_from);
+                    let mut host = logs::host_of(&input.path, host_from);
+                    if input.is_bad_path {
+                        host.clear();
+                    }
+                    if !shard::keeps(shard, &host) {
+                        return None;
+                    }
                     if input.problem.is_some() || filters.host(&host) {
                         Some((host.to_lowercase(), input))
                     } else {

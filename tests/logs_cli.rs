@@ -106,7 +106,10 @@ fn jsonl_has_the_same_keys_raw_values_and_rfc3339_times() {
     assert_eq!(row["extended_code"], "0xf0f4");
     assert_eq!(row["exit_code"], 1603);
     assert_eq!(row.as_object().unwrap().len(), 26);
-    assert!(row["warnings"].is_null(), "an empty cell is null, like every missing value");
+    assert!(
+        row["warnings"].is_null(),
+        "an empty cell is null, like every missing value"
+    );
 }
 
 #[test]

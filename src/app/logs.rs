@@ -3,12 +3,14 @@
 use std::process::ExitCode;
 
 use super::{
-    exit_code_for, guard_outputs, optional_table, output_options, report_unmatched, wants_summary,
+    exit_code_for, guard_outputs, input_paths, optional_table, output_options, report_unmatched,
+    wants_summary,
 };
 use crate::cli::{Common, LogsArgs};
 use crate::logs::{self, EventRow, LogOptions, RunRow};
 use crate::output::TableWriter;
 use crate::scan::{self, Progress};
+use crate::shard;
 
 pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let filters = args.filters.build(&args.outcome)?;
@@ -20,16 +22,20 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
         events: args.events.is_some(),
     };
     // Files another filter rules out by their name alone are not read at all.
-    let inputs: Vec<scan::Input> = scan::collect_inputs(&args.paths, ".log files", |p| {
-        scan::has_extension(p, &["log"])
-    })
-    .into_iter()
-    .filter(|input| {
-        input.problem.is_some()
-            || (filters.host(&logs::host_of(&input.path, args.host_from))
-                && logs::kb_of_path(&input.path).is_none_or(|kb| filters.names_kb(kb)))
-    })
-    .collect();
+    let paths = input_paths(&args.paths, common)?;
+    let inputs: Vec<scan::Input> =
+        scan::collect_inputs(&paths, ".log files", |p| scan::has_extension(p, &["log"]))
+            .into_iter()
+            .filter(|input| {
+                let host = logs::host_of(&input.path, args.host_from);
+                // A path that names no host (a mistyped one) still goes to exactly one shard.
+                let host = if input.is_bad_path { "" } else { host.as_str() };
+                shard::keeps(common.shard, host)
+                    && (input.problem.is_some()
+                        || (filters.host(host)
+                            && logs::kb_of_path(&input.path).is_none_or(|kb| filters.names_kb(kb))))
+            })
+            .collect();
     guard_outputs(
         &[args.table.output.as_deref(), args.events.as_deref()],
         &inputs,

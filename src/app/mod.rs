@@ -110,6 +110,53 @@ fn guard_outputs(
     Ok(())
 }
 
+/// The input paths: the PATH arguments, then the lines of `--files-from` (`-` is stdin; NUL-
+/// separated with `-0`). A path listed there that does not exist becomes an error row like any
+/// other. Neither given is a usage error.
+fn input_paths(
+    paths: &[std::path::PathBuf],
+    common: &Common,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut all = paths.to_vec();
+    if let Some(list) = &common.files_from {
+        let bytes = if list.as_os_str() == "-" {
+            let mut buffer = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buffer)?;
+            buffer
+        } else {
+            std::fs::read(list)
+                .map_err(|e| anyhow::anyhow!("{}: cannot read --files-from: {e}", list.display()))?
+        };
+        let separator = if common.null { b'\0' } else { b'\n' };
+        for line in bytes.split(|&b| b == separator) {
+            let line = if common.null {
+                line
+            } else {
+                line.strip_suffix(b"\r").unwrap_or(line)
+            };
+            if line.is_empty() {
+                continue;
+            }
+            all.push(path_from_bytes(line));
+        }
+    }
+    if all.is_empty() {
+        anyhow::bail!("no input: give one or more PATHs, or --files-from FILE");
+    }
+    Ok(all)
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(bytes).into()
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> std::path::PathBuf {
+    String::from_utf8_lossy(bytes).into_owned().into()
+}
+
 /// Whether the closing one-line summary is wanted: on a terminal, unless progress is off.
 fn wants_summary(common: &Common) -> bool {
     common.progress_mode() != crate::scan::ProgressMode::Never

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{exit_code_for, guard_outputs, output_options, report_unmatched};
+use super::{exit_code_for, guard_outputs, input_paths, output_options, report_unmatched};
 use crate::cli::{Common, OrderArgs};
 use crate::logs::LogOptions;
 use crate::order::{HostHistory, OrderRow};
@@ -20,7 +20,8 @@ pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode>
         host_from: args.host_from,
         ..LogOptions::default()
     };
-    let inputs = HostInputs::collect(&args.paths, args.host_from, &filters);
+    let paths = input_paths(&args.paths, common)?;
+    let inputs = HostInputs::collect(&paths, args.host_from, &filters, common.shard);
     guard_outputs(&[args.table.output.as_deref()], inputs.inputs())?;
     let mut out = TableWriter::create::<OrderRow>(args.table.output.as_deref(), options)?;
     let pool = scan::thread_pool(common.threads)?;

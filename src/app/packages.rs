@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{exit_code_for, guard_outputs, optional_table, output_options};
+use super::{exit_code_for, guard_outputs, input_paths, optional_table, output_options};
 use crate::cli::{Common, PackagesArgs};
 use crate::output::TableWriter;
 use crate::scan::{self, Progress};
@@ -14,9 +14,12 @@ const MAX_PACKAGE_BYTES: u64 = 2 << 30;
 pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCode> {
     use crate::package::{self, FileRow, PackageRow};
     let options = output_options(common, args.table.format);
-    let inputs = scan::collect_inputs(&args.paths, "packages (.exe, .cab)", |p| {
-        scan::has_extension(p, &["exe", "cab"])
-    });
+    let inputs = scan::collect_inputs(
+        &input_paths(&args.paths, common)?,
+        "packages (.exe, .cab)",
+        |p| scan::has_extension(p, &["exe", "cab"]),
+    );
+    let inputs = scan::in_shard(inputs, common.shard);
     guard_outputs(
         &[args.table.output.as_deref(), args.files.as_deref()],
         &inputs,

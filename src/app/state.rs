@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use super::{exit_code_for, guard_outputs, output_options, report_unmatched, wants_summary};
+use super::{
+    exit_code_for, guard_outputs, input_paths, output_options, report_unmatched, wants_summary,
+};
 use crate::cli::{Common, StateArgs};
 use crate::filter::parse_kb;
 use crate::inventory;
@@ -49,7 +51,7 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
         .map(|l| {
             l.items
                 .iter()
-                .filter(|h| filters.host(h))
+                .filter(|h| crate::shard::keeps(common.shard, h) && filters.host(h))
                 .map(|h| (h.to_lowercase(), h.clone()))
                 .collect()
         })
@@ -60,7 +62,8 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
         host_from: args.host_from,
         ..LogOptions::default()
     };
-    let inputs = HostInputs::collect(&args.paths, args.host_from, &filters);
+    let paths = input_paths(&args.paths, common)?;
+    let inputs = HostInputs::collect(&paths, args.host_from, &filters, common.shard);
     guard_outputs(
         &[args.table.output.as_deref(), args.matrix.as_deref()],
         inputs.inputs(),

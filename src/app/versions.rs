@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{exit_code_for, guard_outputs, output_options};
+use super::{exit_code_for, guard_outputs, input_paths, output_options};
 use crate::cli::{Common, Profile, VersionsArgs};
 use crate::output::TableWriter;
 use crate::scan::{self, Progress};
@@ -16,7 +16,10 @@ pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCo
     use crate::versions::{self, SigcheckRow, VersionRow};
     let options = output_options(common, args.table.format);
     let output = args.table.output.as_deref();
-    let inputs = scan::collect_inputs(&args.paths, "files", |_| true);
+    let inputs = scan::in_shard(
+        scan::collect_inputs(&input_paths(&args.paths, common)?, "files", |_| true),
+        common.shard,
+    );
     guard_outputs(&[output], &inputs)?;
     let mut native = None;
     let mut sigcheck = None;
