@@ -112,6 +112,30 @@ pub enum Command {
     /// Per host and update: installed, pending reboot, removed, failed (and why), missing, no logs
     #[command(after_help = STATE_HELP)]
     State(StateArgs),
+    /// Join the tables shards wrote (--shard K/N) into exactly what one run would have written
+    #[command(after_help = MERGE_HELP)]
+    Merge(MergeArgs),
+}
+
+const MERGE_HELP: &str = "\
+The tables must come from the same command, table and format (CSV or JSONL), each written whole
+by kbaudit: the kind is recognised by the columns, rows are merged in kbaudit's order (by path,
+or by host), and the matrix's KB columns are the union of the shards'. A table whose last line
+is cut, whose rows are out of order, or whose columns differ is refused with the file and line.
+
+Examples:
+  for k in 1 2 3 4; do kbaudit logs share/ --shard $k/4 -o runs-$k.csv & done; wait
+  kbaudit merge runs-1.csv runs-2.csv runs-3.csv runs-4.csv -o runs.csv
+  kbaudit merge state-*.jsonl > state.jsonl";
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' tables (CSV or JSONL)
+    #[arg(required = true, value_name = "TABLE")]
+    pub tables: Vec<PathBuf>,
+    /// Write the merged table to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// The filters `logs`, `state` and `order` share.
@@ -155,6 +179,7 @@ Examples:
   kbaudit state share/ --state installed_pending_reboot         # who still needs a reboot
   kbaudit state share/ --state failed,cancelled,incomplete      # failed and never succeeded
   kbaudit state share/ --hosts hosts.txt --state no_logs        # who sent no logs
+  kbaudit state --from-runs runs.jsonl --baseline baseline.txt   # from a (merged) run table
   kbaudit state share/ --kb KB899588 --until 2005-12-31     # as it stood at the end of 2005";
 
 #[derive(Debug, Args)]
@@ -166,6 +191,10 @@ pub struct StateArgs {
     pub table: TableOutput,
     #[command(flatten)]
     pub filters: FilterArgs,
+    /// Read the runs from TABLE (`kbaudit logs` output, CSV or JSONL, e.g. merged shards) instead
+    /// of reading logs
+    #[arg(long, value_name = "TABLE", conflicts_with = "paths")]
+    pub from_runs: Option<PathBuf>,
     /// Host inventory: every host that should have logs (hosts without any get no_logs rows)
     #[arg(long = "hosts", value_name = "FILE")]
     pub inventory: Option<PathBuf>,

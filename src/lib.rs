@@ -8,6 +8,7 @@ pub mod cli;
 pub mod filter;
 pub mod inventory;
 pub mod logs;
+pub mod merge;
 pub mod order;
 pub mod output;
 pub mod package;

@@ -54,14 +54,21 @@ fn the_seed_rule_on_three_authz_builds() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     // Rows come in path order, whatever the order of the arguments.
-    let by_name = |name: &str| rows.iter().find(|r| r["path"].as_str().unwrap().ends_with(name)).unwrap();
+    let by_name = |name: &str| {
+        rows.iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(name))
+            .unwrap()
+    };
     let paths: Vec<&str> = rows.iter().map(|r| r["path"].as_str().unwrap()).collect();
     assert!(paths.is_sorted(), "{paths:?}");
     assert_eq!(by_name("authz_sp1_rtm.dll")["hotpatch_eligible"], true);
     assert_eq!(by_name("authz_sp1_gdr.dll")["hotpatch_eligible"], true);
     assert_eq!(by_name("authz_sp1_qfe.dll")["hotpatch_eligible"], false);
     assert_eq!(by_name("authz_sp1_qfe.dll")["branch_class"], "qfe");
-    assert_eq!(by_name("authz_sp1_gdr.dll")["build_stamp"], "2005-06-17T12:33:00.000");
+    assert_eq!(
+        by_name("authz_sp1_gdr.dll")["build_stamp"],
+        "2005-06-17T12:33:00.000"
+    );
 }
 
 #[test]

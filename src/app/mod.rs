@@ -3,6 +3,7 @@
 
 mod extract;
 mod logs;
+mod merge;
 mod order;
 mod packages;
 mod state;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Order(args) => order::run(args, &cli.common),
         Command::Packages(args) => packages::run(args, &cli.common),
         Command::State(args) => state::run(args, &cli.common),
+        Command::Merge(args) => merge::run(args, &cli.common),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod decode;
 pub mod line;
 mod report;
 pub mod run;
+pub mod table;
 
 use std::path::Path;
 

@@ -171,6 +171,19 @@ impl LogFile {
         RunRow {
             host: self.host.clone(),
             kb: self.file_kb,
+            source_file: self.source.clone(),
+            encoding: self.encoding,
+            ..RunRow::empty()
+        }
+    }
+}
+
+impl RunRow {
+    /// A row with nothing known.
+    pub fn empty() -> Self {
+        RunRow {
+            host: String::new(),
+            kb: None,
             action: None,
             started_local: None,
             started_utc: None,
@@ -189,15 +202,17 @@ impl LogFile {
             message: None,
             evidence_line: None,
             evidence: None,
-            source_file: self.source.clone(),
+            source_file: String::new(),
             run_index: None,
             first_line: None,
             last_line: None,
-            encoding: self.encoding,
+            encoding: None,
             warnings: Vec::new(),
         }
     }
+}
 
+impl LogFile {
     fn run_row(&self, run: &Run, tz: Option<&TimeZone>) -> RunRow {
         let verdict = run.verdict();
         let mut warnings = self.warnings.clone();

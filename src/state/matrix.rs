@@ -39,11 +39,17 @@ impl Matrix {
         self.hosts.push((host.to_string(), cells));
     }
 
-    /// `host`, one `KB…` column per update (by number), then `installed`.
+    /// `host`, one `KB…` column per update (by number), then `installed` (counted against every
+    /// column) or `installed_of_baseline` (counted against the baseline).
     pub fn columns(&self) -> Vec<String> {
+        let last = if self.baseline.is_empty() {
+            "installed"
+        } else {
+            "installed_of_baseline"
+        };
         std::iter::once("host".to_string())
             .chain(self.kbs.iter().map(|k| format!("KB{k}")))
-            .chain(std::iter::once("installed".to_string()))
+            .chain(std::iter::once(last.to_string()))
             .collect()
     }
 
