@@ -244,9 +244,12 @@ fn sort_key(value: &str, is_path: bool) -> Vec<String> {
     }
 }
 
+/// One row's values in column order; `None` for an empty cell.
+pub type RowValues = Vec<Option<String>>;
+
 /// Every row of a table kbaudit wrote (CSV or JSONL), as (column, value) maps with empty cells
 /// as `None` and guarded CSV cells unguarded: what `--from-runs` reads back.
-pub fn read_rows(path: &Path) -> anyhow::Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
+pub fn read_rows(path: &Path) -> anyhow::Result<(Vec<String>, Vec<RowValues>)> {
     let (mut source, mut next) = open(path)?;
     let mut rows = Vec::new();
     while let Some(record) = next {
@@ -376,7 +379,7 @@ pub fn merge(
                 .terminator(csv::Terminator::CRLF)
                 .from_writer(out);
             csv.write_record(&columns)?;
-            Sink::Csv(csv)
+            Sink::Csv(Box::new(csv))
         }
         Format::Jsonl => Sink::Jsonl(out),
     };
@@ -442,7 +445,7 @@ pub fn merge(
 /// Where merged rows go: a CSV writer configured as [`crate::output::TableWriter`]'s (so the
 /// fields come out byte for byte as they were read), or JSON lines written as they were.
 enum Sink<'a> {
-    Csv(csv::Writer<&'a mut dyn Write>),
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
     Jsonl(&'a mut dyn Write),
 }
 
