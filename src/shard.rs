@@ -39,14 +39,19 @@ impl FromStr for Shard {
     }
 }
 
-/// The shard (1 to `n`) a key belongs to.
-pub fn shard_of(key: &str, n: u64) -> u64 {
+/// 64-bit FNV-1a of the key in lower case.
+pub fn hash(key: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in key.to_lowercase().bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    hash % n + 1
+    hash
+}
+
+/// The shard (1 to `n`) a key belongs to.
+pub fn shard_of(key: &str, n: u64) -> u64 {
+    hash(key) % n + 1
 }
 
 impl Shard {
