@@ -57,7 +57,11 @@ pub struct Common {
     /// When to show progress bars on stderr
     #[arg(long, global = true, value_enum, default_value_t = ProgressMode::Auto, value_name = "WHEN")]
     pub progress: ProgressMode,
-    /// Do not start CSV files with a UTF-8 byte order mark (Excel needs it to read UTF-8)
+    /// UTF-8 byte order mark at the start of CSV output: auto = in files, not on a terminal or
+    /// pipe; always = also on stdout (`> t.csv` for Japanese Excel); never
+    #[arg(long, global = true, value_enum, default_value_t = Bom::Auto, value_name = "WHEN")]
+    pub bom: Bom,
+    /// The same as --bom never
     #[arg(long, global = true)]
     pub no_bom: bool,
     /// Write cells from input text as they are, without the ' that stops spreadsheet formulas
@@ -81,7 +85,32 @@ pub struct Common {
     pub null: bool,
 }
 
+/// When CSV output starts with a UTF-8 byte order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Bom {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl Bom {
+    /// Whether CSV written to a file (`to_file`) or to stdout starts with a BOM.
+    pub fn applies(self, to_file: bool) -> bool {
+        match self {
+            Bom::Auto => to_file,
+            Bom::Always => true,
+            Bom::Never => false,
+        }
+    }
+}
+
 impl Common {
+    /// The BOM setting in force (`--no-bom` is `--bom never`).
+    pub fn bom_mode(&self) -> Bom {
+        if self.no_bom { Bom::Never } else { self.bom }
+    }
+
     /// The progress mode in force (`--quiet` turns bars off).
     pub fn progress_mode(&self) -> ProgressMode {
         if self.quiet {
@@ -392,6 +421,16 @@ pub struct LogsArgs {
     /// Which folder of a log's path names its host
     #[arg(long, value_enum, default_value_t = HostFrom::Parent, value_name = "LEVEL")]
     pub host_from: HostFrom,
+    /// Columns: kbaudit's own, or Timesketch's import fields first (message, datetime,
+    /// timestamp_desc, timestamp; needs --tz) then kbaudit's, flat and without the formula guard
+    #[arg(long, value_enum, default_value_t = LogsProfile::Native)]
+    pub profile: LogsProfile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogsProfile {
+    Native,
+    Timesketch,
 }
 
 fn parse_zone(name: &str) -> Result<jiff::tz::TimeZone, String> {

@@ -221,3 +221,107 @@ fn help_shows_examples() {
         .success()
         .stdout(predicate::str::contains("Examples:"));
 }
+
+#[test]
+fn timesketch_profile_has_the_required_fields_flat_and_consistent() {
+    kbaudit()
+        .args(["logs", "corpus/logs", "--profile", "timesketch"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs --tz"));
+    for format in ["csv", "jsonl"] {
+        let out = kbaudit()
+            .args([
+                "logs",
+                "corpus/logs",
+                "--profile",
+                "timesketch",
+                "--tz",
+                "Asia/Tokyo",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&out.stderr).contains("without a start time"));
+        let rows: Vec<serde_json::Map<String, serde_json::Value>> = if format == "jsonl" {
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        } else {
+            let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+            let headers = reader.headers().unwrap().clone();
+            assert_eq!(
+                &headers.iter().take(4).collect::<Vec<_>>(),
+                &["message", "datetime", "timestamp_desc", "timestamp"]
+            );
+            assert_eq!(
+                headers.len(),
+                headers
+                    .iter()
+                    .collect::<std::collections::HashSet<_>>()
+                    .len(),
+                "unique columns"
+            );
+            reader
+                .records()
+                .map(|r| {
+                    let r = r.unwrap();
+                    for field in r.iter() {
+                        assert!(!field.contains(['\n', '\r']), "a line break in {field:?}");
+                        assert!(!field.starts_with("'="), "no formula guard: {field:?}");
+                    }
+                    headers
+                        .iter()
+                        .zip(r.iter())
+                        .map(|(h, v)| (h.to_string(), serde_json::Value::String(v.to_string())))
+                        .collect()
+                })
+                .collect()
+        };
+        assert!(rows.len() > 20, "{format}: {} rows", rows.len());
+        for row in &rows {
+            let datetime = row["datetime"].as_str().unwrap();
+            let parsed: jiff::Timestamp = datetime.parse().unwrap();
+            let micros = match &row["timestamp"] {
+                serde_json::Value::Number(n) => n.as_i64().unwrap(),
+                serde_json::Value::String(s) => s.parse().unwrap(),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(
+                parsed.as_microsecond() as i64,
+                micros,
+                "datetime agrees with timestamp"
+            );
+            assert!(
+                row["timestamp_desc"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Update ")
+            );
+            assert!(!row["message"].as_str().unwrap().is_empty());
+        }
+        // A hostile dialog text arrives raw (Timesketch is not a spreadsheet).
+        assert!(rows.iter().any(|r| {
+            r["user_message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("=HYPERLINK"))
+        }));
+    }
+}
+
+#[test]
+fn bom_always_reaches_a_redirected_stdout() {
+    let out = kbaudit()
+        .args(["logs", "corpus/logs/SRV-WEB01", "--bom", "always"])
+        .output()
+        .unwrap();
+    assert!(out.stdout.starts_with(b"\xef\xbb\xbfhost,"));
+    let out = kbaudit()
+        .args(["logs", "corpus/logs/SRV-WEB01"])
+        .output()
+        .unwrap();
+    assert!(out.stdout.starts_with(b"host,"), "auto: none on a pipe");
+}

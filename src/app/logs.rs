@@ -6,7 +6,8 @@ use super::{
     exit_code_for, guard_outputs, input_paths, optional_table, output_options, report_unmatched,
     wants_summary,
 };
-use crate::cli::{Common, LogsArgs};
+use crate::cli::{Common, LogsArgs, LogsProfile};
+use crate::logs::timesketch::TimesketchRow;
 use crate::logs::{self, EventRow, LogOptions, RunRow};
 use crate::output::TableWriter;
 use crate::scan::{self, Progress};
@@ -40,7 +41,27 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
         &[args.table.output.as_deref(), args.events.as_deref()],
         &inputs,
     )?;
-    let mut runs_out = TableWriter::create::<RunRow>(args.table.output.as_deref(), options)?;
+    let timesketch = args.profile == LogsProfile::Timesketch;
+    if timesketch && args.tz.is_none() {
+        anyhow::bail!(
+            "--profile timesketch needs --tz ZONE: Timesketch places events by UTC time, and the logs hold each host's local time without a zone"
+        );
+    }
+    let mut runs_out = if timesketch {
+        // Timesketch is not a spreadsheet: its fields are written raw.
+        let raw = crate::output::OutputOptions {
+            raw_cells: true,
+            ..options
+        };
+        let columns = TimesketchRow::columns()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        TableWriter::with_columns(args.table.output.as_deref(), raw, columns)?
+    } else {
+        TableWriter::create::<RunRow>(args.table.output.as_deref(), options)?
+    };
+    let mut unplaced = 0usize;
     let mut events_out = optional_table::<EventRow>(args.events.as_deref(), options)?;
     let pool = scan::thread_pool(common.threads)?;
     let total_bytes = inputs.iter().map(|i| i.size).sum();
@@ -77,7 +98,13 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
                     && (!is_run || filters.time(row.started_local))
                     && filters.outcome(row.outcome)
                 {
-                    runs_out.write(row)?;
+                    if !timesketch {
+                        runs_out.write(row)?;
+                    } else if TimesketchRow::is_placed(row) {
+                        runs_out.write_cells(&TimesketchRow(row).cells())?;
+                    } else {
+                        unplaced += 1;
+                    }
                     kept_runs.extend(row.run_index);
                 }
             }
@@ -102,6 +129,11 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
     runs_out.finish()?;
     if let Some(out) = events_out {
         out.finish()?;
+    }
+    if unplaced > 0 && !common.quiet {
+        eprintln!(
+            "kbaudit: {unplaced} row(s) without a start time (undated runs, unreadable files) are not in the Timesketch table; the native table has them"
+        );
     }
     report_unmatched(&filters, common);
     if wants_summary(common) {

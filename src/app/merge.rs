@@ -23,7 +23,7 @@ pub(super) fn run(args: &MergeArgs, common: &Common) -> anyhow::Result<ExitCode>
     let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     guard_outputs(&[output], &inputs)?;
     let options = MergeOptions {
-        bom: output.is_some() && !common.no_bom,
+        bom: common.bom_mode().applies(output.is_some()),
     };
     let (kind, rows) = match output {
         None => {

@@ -34,7 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn output_options(common: &Common, format: crate::output::Format) -> OutputOptions {
     OutputOptions {
         format,
-        no_bom: common.no_bom,
+        bom: common.bom_mode(),
         raw_cells: common.raw_cells,
         force: common.force,
     }

@@ -6,6 +6,7 @@ pub mod line;
 mod report;
 pub mod run;
 pub mod table;
+pub mod timesketch;
 
 use std::path::Path;
 

@@ -8,7 +8,7 @@ use crate::cleanup::{self, Temporary};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OutputOptions {
     pub format: Format,
-    pub no_bom: bool,
+    pub bom: crate::cli::Bom,
     pub raw_cells: bool,
     pub force: bool,
 }
@@ -91,7 +91,7 @@ impl TableWriter {
         let out = match options.format {
             Format::Csv => {
                 // Excel (Japanese Excel above all) needs the BOM to read UTF-8; pipes do not.
-                if file.is_some() && !options.no_bom {
+                if options.bom.applies(file.is_some()) {
                     sink.write_all("\u{feff}".as_bytes())?;
                 }
                 let mut csv = csv::WriterBuilder::new()
