@@ -68,7 +68,7 @@ impl TimesketchRow<'_> {
             Cell::text(flat(Cow::Owned(self.message()))),
             Cell::text(utc.strftime("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()),
             Cell::Word(desc),
-            Cell::Int(utc.as_microsecond() as i64),
+            Cell::Int(utc.as_microsecond()),
         ];
         head.into_iter()
             .chain(r.cells().into_iter().map(|cell| match cell {
