@@ -291,7 +291,7 @@ fn timesketch_profile_has_the_required_fields_flat_and_consistent() {
                 other => panic!("{other:?}"),
             };
             assert_eq!(
-                parsed.as_microsecond() as i64,
+                parsed.as_microsecond(),
                 micros,
                 "datetime agrees with timestamp"
             );
