@@ -26,6 +26,6 @@ ORDER BY lower(host);
 -- Which update last replaced a given file on each host (the replaced_files column).
 SELECT host, kb, started_local
 FROM read_json_auto('runs.jsonl')
-WHERE outcome IN ('success', 'reboot_required')
+WHERE action = 'install' AND outcome IN ('success', 'reboot_required')
   AND list_contains(string_split(lower(replaced_files), '; '), 'c:\windows\system32\ntdll.dll')
 QUALIFY row_number() OVER (PARTITION BY host ORDER BY started_local DESC) = 1;
