@@ -11,7 +11,14 @@ use std::collections::{BTreeSet, BinaryHeap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::output::{Format, Row};
+use crate::output::Row;
+
+/// The text formats a table can be merged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Jsonl,
+}
 
 /// Which table a file holds, recognised by its columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,20 +2,16 @@
 
 use std::process::ExitCode;
 
-use super::{
-    exit_code_for, guard_outputs, input_paths, optional_table, output_options, report_unmatched,
-    wants_summary,
-};
+use super::outputs::Outputs;
+use super::{exit_code_for, guard_outputs, input_paths, report_unmatched, wants_summary};
 use crate::cli::{Common, LogsArgs, LogsProfile};
 use crate::logs::timesketch::TimesketchRow;
 use crate::logs::{self, EventRow, LogOptions, RunRow};
-use crate::output::TableWriter;
 use crate::scan::{self, Progress};
 use crate::shard;
 
 pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let filters = args.filters.build(&args.outcome)?;
-    let options = output_options(common, args.table.format);
     let log_options = LogOptions {
         codepage: args.codepage,
         tz: args.tz.clone(),
@@ -37,32 +33,32 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
                             && logs::kb_of_path(&input.path).is_none_or(|kb| filters.names_kb(kb))))
             })
             .collect();
-    guard_outputs(
-        &[args.table.output.as_deref(), args.events.as_deref()],
-        &inputs,
-    )?;
     let timesketch = args.profile == LogsProfile::Timesketch;
     if timesketch && args.tz.is_none() {
         anyhow::bail!(
             "--profile timesketch needs --tz ZONE: Timesketch places events by UTC time, and the logs hold each host's local time without a zone"
         );
     }
+    if timesketch && args.table.format == crate::output::Format::Xlsx {
+        anyhow::bail!(
+            "--profile timesketch writes what Timesketch imports: CSV or JSONL, not xlsx"
+        );
+    }
+    let main = args.table.output.as_deref();
+    let outputs = Outputs::open(main, args.table.format, common)?;
+    guard_outputs(&outputs.paths(main, &[args.events.as_deref()]), &inputs)?;
     let mut runs_out = if timesketch {
         // Timesketch is not a spreadsheet: its fields are written raw.
-        let raw = crate::output::OutputOptions {
-            raw_cells: true,
-            ..options
-        };
         let columns = TimesketchRow::columns()
             .iter()
             .map(|c| c.to_string())
             .collect();
-        TableWriter::with_columns(args.table.output.as_deref(), raw, columns)?
+        outputs.table_with_columns(main, "runs", columns, true)?
     } else {
-        TableWriter::create::<RunRow>(args.table.output.as_deref(), options)?
+        outputs.table::<RunRow>("runs")?
     };
     let mut unplaced = 0usize;
-    let mut events_out = optional_table::<EventRow>(args.events.as_deref(), options)?;
+    let mut events_out = outputs.extra::<EventRow>("--events", args.events.as_deref(), "events")?;
     let pool = scan::thread_pool(common.threads)?;
     let total_bytes = inputs.iter().map(|i| i.size).sum();
     let progress = Progress::new(common.progress_mode(), total_bytes, inputs.len(), "logs");
@@ -130,6 +126,7 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
     if let Some(out) = events_out {
         out.finish()?;
     }
+    outputs.finish()?;
     if unplaced > 0 && !common.quiet {
         eprintln!(
             "kbaudit: {unplaced} row(s) without a start time (undated runs, unreadable files) are not in the Timesketch table; the native table has them"

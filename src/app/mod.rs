@@ -5,6 +5,7 @@ mod extract;
 mod logs;
 mod merge;
 mod order;
+mod outputs;
 mod packages;
 mod state;
 mod versions;
@@ -12,7 +13,7 @@ mod versions;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, Common};
-use crate::output::{OutputOptions, Row, TableWriter};
+use crate::output::OutputOptions;
 
 /// Exit code 1: finished, but some inputs could not be processed.
 pub const EXIT_PARTIAL: u8 = 1;
@@ -38,17 +39,6 @@ fn output_options(common: &Common, format: crate::output::Format) -> OutputOptio
         raw_cells: common.raw_cells,
         force: common.force,
     }
-}
-
-/// A second table written only when asked for (`--events`, `--files`). Opened before any work,
-/// like the main table, so an existing file is refused at once; if it fails, the main table's
-/// temporary file is dropped and removed.
-fn optional_table<R: Row>(
-    path: Option<&std::path::Path>,
-    options: OutputOptions,
-) -> anyhow::Result<Option<TableWriter>> {
-    path.map(|p| TableWriter::create::<R>(Some(p), options))
-        .transpose()
 }
 
 fn exit_code(some_failed: bool) -> ExitCode {

@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use super::{exit_code_for, guard_outputs, input_paths, output_options, report_unmatched};
+use super::outputs::Outputs;
+use super::{exit_code_for, guard_outputs, input_paths, report_unmatched};
 use crate::cli::{Common, OrderArgs};
 use crate::logs::LogOptions;
 use crate::order::{HostHistory, OrderRow};
-use crate::output::TableWriter;
 use crate::scan::{self, Progress};
 use crate::share::{HostInputs, display_name};
 
@@ -14,7 +14,6 @@ pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode>
     let mut filter_args = args.filters.clone();
     filter_args.kbs.extend(args.remove.iter().cloned());
     let filters = filter_args.build(&[])?;
-    let options = output_options(common, args.table.format);
     let log_options = LogOptions {
         codepage: args.codepage,
         host_from: args.host_from,
@@ -22,8 +21,10 @@ pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode>
     };
     let paths = input_paths(&args.paths, common)?;
     let inputs = HostInputs::collect(&paths, args.host_from, &filters, common.shard);
-    guard_outputs(&[args.table.output.as_deref()], inputs.inputs())?;
-    let mut out = TableWriter::create::<OrderRow>(args.table.output.as_deref(), options)?;
+    let main = args.table.output.as_deref();
+    let outputs = Outputs::open(main, args.table.format, common)?;
+    guard_outputs(&outputs.paths(main, &[]), inputs.inputs())?;
+    let mut out = outputs.table::<OrderRow>("order")?;
     let pool = scan::thread_pool(common.threads)?;
     let progress = Progress::new(
         common.progress_mode(),
@@ -50,6 +51,7 @@ pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode>
     })?;
     progress.finish();
     out.finish()?;
+    outputs.finish()?;
     report_unmatched(&filters, common);
     Ok(exit_code_for(inputs.inputs(), unreadable > 0))
 }

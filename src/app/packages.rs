@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use super::{exit_code_for, guard_outputs, input_paths, optional_table, output_options};
+use super::outputs::Outputs;
+use super::{exit_code_for, guard_outputs, input_paths};
 use crate::cli::{Common, PackagesArgs};
-use crate::output::TableWriter;
 use crate::scan::{self, Progress};
 
 /// The largest package read (whole: cabinets are parsed from a byte slice). Service packs are a
@@ -13,20 +13,17 @@ const MAX_PACKAGE_BYTES: u64 = 2 << 30;
 
 pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCode> {
     use crate::package::{self, FileRow, PackageRow};
-    let options = output_options(common, args.table.format);
     let inputs = scan::collect_inputs(
         &input_paths(&args.paths, common)?,
         "packages (.exe, .cab)",
         |p| scan::has_extension(p, &["exe", "cab"]),
     );
     let inputs = scan::in_shard(inputs, common.shard);
-    guard_outputs(
-        &[args.table.output.as_deref(), args.files.as_deref()],
-        &inputs,
-    )?;
-    let mut packages_out =
-        TableWriter::create::<PackageRow>(args.table.output.as_deref(), options)?;
-    let mut files_out = optional_table::<FileRow>(args.files.as_deref(), options)?;
+    let main = args.table.output.as_deref();
+    let outputs = Outputs::open(main, args.table.format, common)?;
+    guard_outputs(&outputs.paths(main, &[args.files.as_deref()]), &inputs)?;
+    let mut packages_out = outputs.table::<PackageRow>("packages")?;
+    let mut files_out = outputs.extra::<FileRow>("--files", args.files.as_deref(), "files")?;
     let pool = scan::thread_pool(common.threads)?;
     let progress = Progress::new(
         common.progress_mode(),
@@ -92,5 +89,6 @@ pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCo
     if let Some(out) = files_out {
         out.finish()?;
     }
+    outputs.finish()?;
     Ok(exit_code_for(&inputs, failed > 0))
 }

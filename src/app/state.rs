@@ -4,15 +4,14 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use super::{
-    exit_code_for, guard_outputs, input_paths, output_options, report_unmatched, wants_summary,
-};
+use super::outputs::Outputs;
+use super::{exit_code_for, guard_outputs, input_paths, report_unmatched, wants_summary};
 use crate::cli::{Common, StateArgs};
 use crate::filter::{Filters, parse_kb};
 use crate::inventory;
 use crate::logs::{LogOptions, RunRow};
 use crate::order::HostHistory;
-use crate::output::{TableWriter, check_writable};
+use crate::output::{Cell, TableWriter, check_writable};
 use crate::scan::{self, Progress};
 use crate::share::{HostInputs, display_name};
 use crate::state::{self, HostEvidence, Matrix, StateRow, Tally};
@@ -30,7 +29,6 @@ struct HostRows {
 
 pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let filters = args.filters.build(&[])?;
-    let options = output_options(common, args.table.format);
     // Reference lists first: a missing one is a usage error before any work.
     let inventory = args
         .inventory
@@ -78,13 +76,16 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
         unreadable: 0,
         out: None,
     };
-    let outputs = [args.table.output.as_deref(), args.matrix.as_deref()];
+    let main = args.table.output.as_deref();
+    let outputs = Outputs::open(main, args.table.format, common)?;
     let open = |inputs: &[scan::Input]| -> anyhow::Result<TableWriter> {
-        guard_outputs(&outputs, inputs)?;
-        if let Some(path) = &args.matrix {
+        guard_outputs(&outputs.paths(main, &[args.matrix.as_deref()]), inputs)?;
+        if let Some(path) = &args.matrix
+            && !outputs.is_xlsx()
+        {
             check_writable(path, common.force)?;
         }
-        TableWriter::create::<StateRow>(args.table.output.as_deref(), options)
+        outputs.table::<StateRow>("state")
     };
     let inputs = match &args.from_runs {
         Some(table) => {
@@ -132,7 +133,8 @@ pub(super) fn run(args: &StateArgs, common: &Common) -> anyhow::Result<ExitCode>
             inputs.inputs().to_vec()
         }
     };
-    fleet.finish(common)?;
+    fleet.finish(&outputs)?;
+    outputs.finish()?;
     report_unmatched(&filters, common);
     if wants_summary(common) {
         eprintln!("kbaudit: {}", fleet.tally.summary());
@@ -257,18 +259,28 @@ impl Fleet<'_> {
         Ok(())
     }
 
-    fn finish(&mut self, common: &Common) -> anyhow::Result<()> {
+    fn finish(&mut self, outputs: &Outputs) -> anyhow::Result<()> {
         self.flush_inventory(None)?;
         if let Some(out) = self.out.take() {
             out.finish()?;
         }
-        if let Some(path) = &self.args.matrix {
-            let options = output_options(common, self.args.table.format);
-            let mut table = TableWriter::with_columns(Some(path), options, self.matrix.columns())?;
+        let matrix = self.args.matrix.as_deref();
+        if let Some(mut table) =
+            outputs.extra_with_columns("--matrix", matrix, "matrix", self.matrix.columns())?
+        {
             for row in self.matrix.rows() {
                 table.write_cells(&row.to_cells(self.matrix.measured_against()))?;
             }
             table.finish()?;
+        }
+        // A workbook also gets the counts a reader looks for first.
+        if outputs.is_xlsx() {
+            let columns = vec!["what".to_string(), "count".to_string()];
+            let mut summary = outputs.table_with_columns(None, "summary", columns, false)?;
+            for (what, count) in self.tally.counts() {
+                summary.write_cells(&[Cell::Word(what), Cell::Int(count as i64)])?;
+            }
+            summary.finish()?;
         }
         Ok(())
     }

@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use super::{exit_code_for, guard_outputs, input_paths, output_options};
+use super::outputs::Outputs;
+use super::{exit_code_for, guard_outputs, input_paths};
 use crate::cli::{Common, Profile, VersionsArgs};
-use crate::output::TableWriter;
 use crate::scan::{self, Progress};
 
 /// Bytes read before deciding whether a file is a PE image.
@@ -14,20 +14,18 @@ const MAX_PE_BYTES: u64 = 512 << 20;
 
 pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCode> {
     use crate::versions::{self, SigcheckRow, VersionRow};
-    let options = output_options(common, args.table.format);
     let output = args.table.output.as_deref();
     let inputs = scan::in_shard(
         scan::collect_inputs(&input_paths(&args.paths, common)?, "files", |_| true),
         common.shard,
     );
-    guard_outputs(&[output], &inputs)?;
+    let outputs = Outputs::open(output, args.table.format, common)?;
+    guard_outputs(&outputs.paths(output, &[]), &inputs)?;
     let mut native = None;
     let mut sigcheck = None;
     match args.profile {
-        Profile::Native => native = Some(TableWriter::create::<VersionRow>(output, options)?),
-        Profile::Sigcheck => {
-            sigcheck = Some(TableWriter::create::<SigcheckRow<'_>>(output, options)?)
-        }
+        Profile::Native => native = Some(outputs.table::<VersionRow>("versions")?),
+        Profile::Sigcheck => sigcheck = Some(outputs.table::<SigcheckRow<'_>>("sigcheck")?),
     }
     let named: std::collections::HashSet<&std::path::Path> = args
         .paths
@@ -110,5 +108,6 @@ pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCo
     if let Some(out) = sigcheck {
         out.finish()?;
     }
+    outputs.finish()?;
     Ok(exit_code_for(&inputs, failed > 0))
 }

@@ -3,6 +3,7 @@
 
 mod cell;
 mod sink;
+pub mod xlsx;
 
 pub use cell::{Cell, needs_guard};
 pub use sink::{OutputOptions, TableWriter, check_writable};
@@ -18,4 +19,6 @@ pub enum Format {
     #[default]
     Csv,
     Jsonl,
+    /// An Excel workbook: one sheet per table (needs -o or a redirected stdout).
+    Xlsx,
 }

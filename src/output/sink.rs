@@ -40,6 +40,7 @@ type Sink = Box<dyn Write + Send>;
 enum Encoder {
     Csv(Box<csv::Writer<Sink>>),
     Jsonl(BufWriter<Sink>),
+    Xlsx(super::xlsx::Sheet),
 }
 
 /// The temporary file behind a `-o` output, removed if the run does not finish (an error, or an
@@ -63,6 +64,20 @@ impl TableWriter {
     pub fn create<R: Row>(path: Option<&Path>, options: OutputOptions) -> anyhow::Result<Self> {
         let columns = R::COLUMNS.iter().map(|c| c.to_string()).collect();
         Self::with_columns(path, options, columns)
+    }
+
+    /// Opens a table as a sheet of an xlsx workbook.
+    pub fn sheet(
+        book: &super::xlsx::Book,
+        name: &str,
+        columns: Vec<String>,
+    ) -> anyhow::Result<Self> {
+        Ok(TableWriter {
+            out: Encoder::Xlsx(book.sheet(name, &columns)?),
+            guard: false,
+            columns,
+            file: None,
+        })
     }
 
     /// Opens a table whose columns are known only at run time (`--matrix`).
@@ -102,6 +117,7 @@ impl TableWriter {
                 Encoder::Csv(Box::new(csv))
             }
             Format::Jsonl => Encoder::Jsonl(BufWriter::with_capacity(256 * 1024, sink)),
+            Format::Xlsx => anyhow::bail!("internal: an xlsx table is a sheet of a workbook"),
         };
         Ok(TableWriter {
             out,
@@ -135,14 +151,16 @@ impl TableWriter {
                 serde_json::to_writer(&mut *out, &object)?;
                 out.write_all(b"\n")
             }
+            Encoder::Xlsx(sheet) => sheet.write(cells).map_err(io::Error::other),
         }
     }
 
     /// Flushes and, for a file, moves it under its final name.
     pub fn finish(mut self) -> anyhow::Result<()> {
-        match &mut self.out {
-            Encoder::Csv(csv) => csv.flush()?,
-            Encoder::Jsonl(out) => out.flush()?,
+        match self.out {
+            Encoder::Csv(ref mut csv) => csv.flush()?,
+            Encoder::Jsonl(ref mut out) => out.flush()?,
+            Encoder::Xlsx(sheet) => return sheet.finish(),
         }
         if let Some(file) = self.file.as_mut() {
             std::fs::rename(file.temp.path(), &file.target).map_err(|e| {

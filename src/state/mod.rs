@@ -344,6 +344,17 @@ impl Tally {
         }
     }
 
+    /// (what, count): hosts, KBs, then rows per state (all states, zeros included).
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        let mut counts = vec![("hosts", self.hosts), ("KBs", self.kbs.len())];
+        counts.extend(
+            State::ALL
+                .iter()
+                .map(|s| (s.label(), self.per_state.get(s).copied().unwrap_or(0))),
+        );
+        counts
+    }
+
     /// `12 hosts, 20 KBs: 30 installed, 2 installed_pending_reboot, ...`
     pub fn summary(&self) -> String {
         let counts: Vec<String> = State::ALL
