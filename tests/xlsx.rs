@@ -43,7 +43,7 @@ fn column(range: &calamine::Range<Data>, name: &str) -> usize {
         .next()
         .unwrap()
         .iter()
-        .position(|c| c.to_string() == name)
+        .position(|c| matches!(c, Data::String(s) if s == name))
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 
