@@ -141,6 +141,9 @@ pub enum Command {
     /// Per host and update: installed, pending reboot, removed, failed (and why), missing, no logs
     #[command(after_help = STATE_HELP)]
     State(StateArgs),
+    /// One self-contained HTML audit report: state counts, charts, failures, gaps, evidence
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
     /// Join the tables shards wrote (--shard K/N) into exactly what one run would have written
     #[command(after_help = MERGE_HELP)]
     Merge(MergeArgs),
@@ -213,11 +216,24 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct StateArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    #[command(flatten)]
+    pub table: TableOutput,
+    /// Also write a hosts × updates matrix (one short state word per cell) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub matrix: Option<PathBuf>,
+    /// Only rows in these states (repeat or comma-separated); the matrix and summary keep all
+    #[arg(long = "state", value_name = "LIST", value_delimiter = ',', value_parser = ["installed", "installed_pending_reboot", "removed", "failed", "cancelled", "incomplete", "missing", "no_logs", "no_runs"])]
+    pub states: Vec<String>,
+}
+
+/// What `state` and `report` read: logs (or a run table), an inventory, a baseline, filters.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
     /// Log files or folders, as for `kbaudit logs`
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    #[command(flatten)]
-    pub table: TableOutput,
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Read the runs from TABLE (`kbaudit logs` output, CSV or JSONL, e.g. merged shards) instead
@@ -230,18 +246,38 @@ pub struct StateArgs {
     /// Updates every host must have (absent ones get missing rows)
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Also write a hosts × updates matrix (one short state word per cell) to FILE
-    #[arg(long, value_name = "FILE")]
-    pub matrix: Option<PathBuf>,
-    /// Only rows in these states (repeat or comma-separated); the matrix and summary keep all
-    #[arg(long = "state", value_name = "LIST", value_delimiter = ',', value_parser = ["installed", "installed_pending_reboot", "removed", "failed", "cancelled", "incomplete", "missing", "no_logs", "no_runs"])]
-    pub states: Vec<String>,
     /// Which folder of a log's path names its host
     #[arg(long, value_enum, default_value_t = HostFrom::Parent, value_name = "LEVEL")]
     pub host_from: HostFrom,
     /// Legacy code page of the logs (default: detect per file)
     #[arg(long, value_name = "NAME", value_parser = parse_codepage)]
     pub codepage: Option<&'static encoding_rs::Encoding>,
+}
+
+const REPORT_HELP: &str = "\
+One self-contained HTML file (inline CSS and SVG, no script, no network) for people who read
+rather than filter: overview, state counts (the same as `kbaudit state`), per-update bars, a
+hosts × updates heatmap, installs per month, failures by extended code, hosts waiting for a
+reboot, and evidence gaps (hosts without logs, runs cut off, unreadable files). Every listed
+row names its evidence as file:line. It aggregates, so it stays small on a large share.
+
+Examples:
+  kbaudit report share/ --hosts hosts.txt --baseline baseline.txt -o report.html
+  kbaudit report --from-runs runs.jsonl --baseline baseline.txt -o report.html";
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// Write the report to FILE (default: stdout)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The report's title
+    #[arg(long, default_value = "Security update audit")]
+    pub title: String,
+    /// IANA time zone of the hosts' clocks: the period is then also given in UTC
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    pub tz: Option<jiff::tz::TimeZone>,
 }
 
 const PACKAGES_HELP: &str = "\

@@ -13,6 +13,7 @@ pub mod order;
 pub mod output;
 pub mod package;
 pub mod pe;
+pub mod report;
 pub mod scan;
 pub mod shard;
 pub mod share;

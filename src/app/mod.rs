@@ -2,11 +2,13 @@
 //! wiring only connects inputs, the library's analysis and the output tables.
 
 mod extract;
+mod fleet;
 mod logs;
 mod merge;
 mod order;
 mod outputs;
 mod packages;
+mod report;
 mod state;
 mod versions;
 
@@ -29,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Packages(args) => packages::run(args, &cli.common),
         Command::State(args) => state::run(args, &cli.common),
         Command::Merge(args) => merge::run(args, &cli.common),
+        Command::Report(args) => report::run(args, &cli.common),
     }
 }
 
