@@ -22,7 +22,7 @@ pub fn colour(state: State) -> &'static str {
 
 /// Horizontal stacked bars: one bar per label, segments per state, with a legend.
 pub fn stacked_bars(bars: &[(String, Vec<(State, usize)>)]) -> String {
-    let (label_w, bar_w, row_h) = (110.0, 520.0, 22.0);
+    let (label_w, bar_w, row_h): (f64, f64, f64) = (110.0, 520.0, 22.0);
     let max = bars
         .iter()
         .map(|(_, s)| s.iter().map(|(_, n)| n).sum::<usize>())
@@ -90,7 +90,7 @@ fn legend(y: f64) -> String {
 
 /// A grid: rows × columns of coloured cells (hosts × updates).
 pub fn heatmap(columns: &[String], rows: &[(String, Vec<Option<State>>)]) -> String {
-    let (label_w, cell, head_h) = (130.0, 16.0, 70.0);
+    let (label_w, cell, head_h): (f64, f64, f64) = (130.0, 16.0, 70.0);
     // At least as wide as the legend under it.
     let width = (label_w + cell * columns.len() as f64 + 10.0).max(LEGEND_WIDTH);
     let height = head_h + cell * rows.len() as f64 + 30.0;
