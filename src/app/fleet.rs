@@ -24,6 +24,9 @@ struct HostRows {
     log_files: usize,
 }
 
+/// Called once the inputs are known, before any is read: (inputs, the baseline in force).
+pub(super) type OnOpen<'a> = dyn FnMut(&[scan::Input], &[u32]) -> anyhow::Result<()> + 'a;
+
 /// What a command does with each host: its name, its run rows (filtered) and its state rows.
 pub(super) type OnHost<'a> = dyn FnMut(&str, &[RunRow], &[StateRow]) -> anyhow::Result<()> + 'a;
 
@@ -39,7 +42,7 @@ pub(super) struct Walked {
 pub(super) fn walk(
     args: &FleetArgs,
     common: &Common,
-    open: &mut dyn FnMut(&[scan::Input], &[u32]) -> anyhow::Result<()>,
+    open: &mut OnOpen<'_>,
     on_host: &mut OnHost<'_>,
 ) -> anyhow::Result<Walked> {
     let filters = args.filters.build(&[])?;

@@ -162,14 +162,13 @@ impl Report {
                     .or_default() += 1;
                 cells.insert(kb, row.state);
             }
-            match row.state {
-                State::InstalledPendingReboot => self.pending_reboot.push((
+            if row.state == State::InstalledPendingReboot {
+                self.pending_reboot.push((
                     host.to_string(),
                     row.kb.unwrap_or(0),
                     row.last_success_local,
                     row.evidence.clone().unwrap_or_default(),
-                )),
-                _ => {}
+                ));
             }
         }
         if states.iter().any(|r| r.state == State::NoLogs) {
