@@ -41,6 +41,7 @@ pub type FileId = PathBuf;
 /// is taken once, at its first place.
 pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> bool) -> Vec<Input> {
     let mut inputs = Vec::new();
+    let spinner = WalkSpinner::new();
     let mut seen = std::collections::HashSet::new();
     // Adds a regular file, or a problem row for anything else; false when already seen.
     let mut add = |inputs: &mut Vec<Input>, path: &Path, metadata: &std::fs::Metadata| {
@@ -101,6 +102,7 @@ pub fn collect_inputs(paths: &[PathBuf], what: &str, accept: impl Fn(&Path) -> b
                         entry.metadata().map_err(std::io::Error::other)
                     };
                     matched = true;
+                    spinner.found(inputs.len() as u64 + 1);
                     match metadata {
                         Ok(m) => add(&mut inputs, path, &m),
                         Err(e) => inputs.push(problem(path, format!("cannot open: {e}"))),
@@ -171,6 +173,116 @@ pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
         .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
+/// Where bars are drawn: the terminal, or (with `--progress always` and no terminal on stderr)
+/// plain status lines, one a second, without cursor movement, for a log file or CI output.
+fn draw_target(mode: ProgressMode) -> ProgressDrawTarget {
+    if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else if mode == ProgressMode::Always {
+        ProgressDrawTarget::term_like_with_hz(Box::new(PlainLines), 1)
+    } else {
+        ProgressDrawTarget::hidden()
+    }
+}
+
+/// Progress as plain lines on stderr.
+#[derive(Debug)]
+struct PlainLines;
+
+impl indicatif::TermLike for PlainLines {
+    fn width(&self) -> u16 {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100)
+    }
+    fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, line: &str) -> std::io::Result<()> {
+        use std::io::Write;
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        writeln!(std::io::stderr(), "{line}")
+    }
+    fn write_str(&self, text: &str) -> std::io::Result<()> {
+        self.write_line(text)
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        use std::io::Write;
+        std::io::stderr().flush()
+    }
+}
+
+/// The progress mode of this run, for the walk's spinner (set once by the command line).
+static PROGRESS_MODE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Sets the progress mode the walk's spinner follows.
+pub fn set_progress_mode(mode: ProgressMode) {
+    let value = match mode {
+        ProgressMode::Auto => 0,
+        ProgressMode::Always => 1,
+        ProgressMode::Never => 2,
+    };
+    PROGRESS_MODE.store(value, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn progress_mode() -> ProgressMode {
+    match PROGRESS_MODE.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => ProgressMode::Always,
+        2 => ProgressMode::Never,
+        _ => ProgressMode::Auto,
+    }
+}
+
+/// A spinner counting the files found while the inputs are listed (seconds on a cold share,
+/// minutes over SMB).
+struct WalkSpinner(ProgressBar);
+
+impl WalkSpinner {
+    fn new() -> Self {
+        let mode = progress_mode();
+        let visible = match mode {
+            ProgressMode::Always => true,
+            ProgressMode::Never => false,
+            ProgressMode::Auto => std::io::stderr().is_terminal(),
+        };
+        if !visible {
+            return WalkSpinner(ProgressBar::hidden());
+        }
+        let bar = ProgressBar::with_draw_target(None, draw_target(mode));
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} listing inputs: {pos} files found ({elapsed})")
+                .expect("static template is valid"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        WalkSpinner(bar)
+    }
+
+    fn found(&self, n: u64) {
+        self.0.set_position(n);
+    }
+}
+
+impl Drop for WalkSpinner {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
 /// When to draw progress bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ProgressMode {
@@ -187,6 +299,8 @@ pub struct Progress {
     total_items: usize,
     noun: &'static str,
     quiet: bool,
+    /// Items done, for callers that report them one by one (from any thread).
+    done: std::sync::atomic::AtomicUsize,
 }
 
 impl Progress {
@@ -202,10 +316,10 @@ impl Progress {
             ProgressMode::Auto => std::io::stderr().is_terminal(),
         };
         let bar = if visible {
-            let bar =
-                ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
+            let bar = ProgressBar::with_draw_target(Some(total_bytes), draw_target(mode));
+            // `wide_bar` takes what the other fields leave of the terminal's width: no wrapping.
             let style = ProgressStyle::with_template(
-                "{spinner} {elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+                "{spinner} {elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
             )
             .expect("static template is valid")
             .progress_chars("=> ");
@@ -220,6 +334,7 @@ impl Progress {
             total_items,
             noun,
             quiet: false,
+            done: Default::default(),
         };
         progress.items_done(0);
         progress
@@ -227,6 +342,12 @@ impl Progress {
 
     pub fn add_bytes(&self, n: u64) {
         self.bar.inc(n);
+    }
+
+    /// One more item done (thread-safe).
+    pub fn item_done(&self) {
+        let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        self.items_done(done);
     }
 
     pub fn items_done(&self, done: usize) {

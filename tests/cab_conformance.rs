@@ -439,6 +439,7 @@ fn dirwalk_vulns_writes_nothing_outside_the_directory() {
         &options,
         0,
         &|_| {},
+        &|| {},
     );
     let written: Vec<&PathBuf> = report
         .files

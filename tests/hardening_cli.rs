@@ -361,3 +361,26 @@ fn a_huge_sparse_file_costs_its_head_not_its_size() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn progress_always_draws_without_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kbaudit()
+        .args([
+            "extract",
+            "--progress",
+            "always",
+            "corpus/packages/WindowsServer2003-KB911897-x86-ENU.exe",
+            "-d",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Plain status lines (no terminal here), and the file counter moves.
+    assert!(stderr.contains("6/6 files"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no cursor movement in a log: {stderr:?}"
+    );
+}

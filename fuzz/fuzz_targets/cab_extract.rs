@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         force: false,
         strict: false,
     };
-    let _ = kbaudit::cab::extract::extract_cabinet(data, &cabinet, std::path::Path::new(""), &options, 0, &|_| {});
+    let _ = kbaudit::cab::extract::extract_cabinet(data, &cabinet, std::path::Path::new(""), &options, 0, &|_| {}, &|| {});
     // Only `out` may exist in the outer folder, and `out` holds at most the budget.
     let names: Vec<_> = std::fs::read_dir(outer.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, ["out"], "something was written outside the output directory");

@@ -54,6 +54,7 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
             Default::default()
         };
         let on_bytes = |n: u64| progress.add_bytes(n);
+        let on_file = || progress.item_done();
         let report = pool.install(|| {
             cab::extract::extract_cabinet(
                 located.bytes(&bytes),
@@ -62,6 +63,7 @@ pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCod
                 &options,
                 written_bytes,
                 &on_bytes,
+                &on_file,
             )
         });
         let cabinet = &located.cabinet;

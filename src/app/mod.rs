@@ -23,6 +23,7 @@ pub const EXIT_PARTIAL: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    crate::scan::set_progress_mode(cli.common.progress_mode());
     match &cli.command {
         Command::Logs(args) => logs::run(args, &cli.common),
         Command::Extract(args) => extract::run(args, &cli.common),

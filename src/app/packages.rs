@@ -32,6 +32,7 @@ pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCo
         "packages",
     );
     let mut failed = 0usize;
+    let (mut by_status, mut capable) = (std::collections::BTreeMap::new(), 0usize);
     scan::map_ordered(
         &pool,
         &inputs,
@@ -66,6 +67,8 @@ pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCo
             }
         },
         |_, inventory| {
+            *by_status.entry(inventory.package.status).or_insert(0usize) += 1;
+            capable += usize::from(inventory.package.hotpatch_capable);
             if inventory.failed() {
                 failed += 1;
                 let row = &inventory.package;
@@ -90,5 +93,13 @@ pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCo
         out.finish()?;
     }
     outputs.finish()?;
+    if super::wants_summary(common) {
+        let statuses: Vec<String> = by_status.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        eprintln!(
+            "kbaudit: {} packages ({}), {capable} hotpatch-capable",
+            inputs.len(),
+            statuses.join(", ")
+        );
+    }
     Ok(exit_code_for(&inputs, failed > 0))
 }

@@ -37,6 +37,7 @@ pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCo
     let total_bytes = inputs.iter().map(|i| i.size).sum();
     let progress = Progress::new(common.progress_mode(), total_bytes, inputs.len(), "files");
     let mut failed = 0usize;
+    let mut tally = std::collections::BTreeMap::new();
     scan::map_ordered(
         &pool,
         &inputs,
@@ -84,6 +85,17 @@ pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCo
         },
         |_, row| {
             let Some(row) = row else { return Ok(()) };
+            let verdict = match row.hotpatch_eligible {
+                Some(true) => "eligible",
+                Some(false) => "not eligible",
+                None => "eligibility unknown",
+            };
+            let key = if row.status == "ok" {
+                verdict
+            } else {
+                row.status
+            };
+            *tally.entry(key).or_insert(0usize) += 1;
             if matches!(row.status, "unreadable" | "not_pe") {
                 failed += 1;
                 progress.println(&format!(
@@ -109,5 +121,10 @@ pub(super) fn run(args: &VersionsArgs, common: &Common) -> anyhow::Result<ExitCo
         out.finish()?;
     }
     outputs.finish()?;
+    if super::wants_summary(common) {
+        let counts: Vec<String> = tally.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        let rows: usize = tally.values().sum();
+        eprintln!("kbaudit: {rows} files reported: {}", counts.join(", "));
+    }
     Ok(exit_code_for(&inputs, failed > 0))
 }

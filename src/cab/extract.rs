@@ -94,9 +94,11 @@ struct Shared<'a> {
     options: &'a ExtractOptions,
     written: AtomicU64,
     on_bytes: &'a (dyn Fn(u64) + Sync),
+    on_file: &'a (dyn Fn() + Sync),
 }
 
 /// Extracts every file of `cabinet` (whose bytes start at `cab[0]`) under `options.dir/prefix`.
+/// `on_bytes` hears of every chunk written, `on_file` of every file completed (for progress).
 pub fn extract_cabinet(
     cab: &[u8],
     cabinet: &Cabinet,
@@ -104,6 +106,7 @@ pub fn extract_cabinet(
     options: &ExtractOptions,
     written_so_far: u64,
     on_bytes: &(dyn Fn(u64) + Sync),
+    on_file: &(dyn Fn() + Sync),
 ) -> CabinetReport {
     let mut report = CabinetReport {
         findings: cabinet.findings.clone(),
@@ -142,6 +145,7 @@ pub fn extract_cabinet(
         options,
         written: AtomicU64::new(written_so_far),
         on_bytes,
+        on_file,
     };
     let by_folder: Vec<(usize, Vec<usize>)> = (0..cabinet.folders.len())
         .map(|folder| {
@@ -361,6 +365,7 @@ impl FileSink for DiskSink<'_> {
                 .push((index, Outcome::Refused(format!("{}: {e}", path.display()))));
             return Ok(());
         }
+        (self.shared.on_file)();
         self.done.push((index, Outcome::Written { path, bytes }));
         Ok(())
     }
