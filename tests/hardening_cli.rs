@@ -1,6 +1,8 @@
 //! The README's contract under bad input, as a user meets it: exit codes, pipes, FIFOs, outputs
 //! that would overwrite inputs, and interrupted runs.
 
+mod common;
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command as Process, Stdio};
@@ -383,4 +385,50 @@ fn progress_always_draws_without_a_terminal() {
         !stderr.contains('\u{1b}'),
         "no cursor movement in a log: {stderr:?}"
     );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_package_that_expands_to_gigabytes_streams_through() {
+    use std::io::Write;
+    // One MSZIP folder of 48K blocks of zeros: two files of 768 MiB from a 2 MB cabinet. Held in
+    // memory they need 1.5 GiB; streamed (hashed as they go by), a few MB.
+    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflated.write_all(&[0u8; 32768]).unwrap();
+    let mut block = b"CK".to_vec();
+    block.extend(deflated.finish().unwrap());
+    let blocks: Vec<(Vec<u8>, u16)> = (0..49152).map(|_| (block.clone(), 32768)).collect();
+    let half = 768u32 << 20;
+    let cab = common::raw_cabinet(
+        1,
+        &blocks,
+        &[
+            ("SP1GDR\\big1.dat", half, 0),
+            ("SP1GDR\\big2.dat", half, half),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("KB999999.cab");
+    std::fs::write(&path, cab).unwrap();
+    let out = with_memory_limit(
+        1024,
+        &[
+            "packages".as_ref(),
+            "-j".as_ref(),
+            "1".as_ref(),
+            "--format".as_ref(),
+            "jsonl".as_ref(),
+            path.as_os_str(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(row["files"], 2);
+    assert_eq!(row["bytes"], 2 * u64::from(half));
+    assert_eq!(row["status"], "ok");
 }

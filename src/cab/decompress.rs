@@ -394,6 +394,61 @@ impl FileSink for MemorySink {
     }
 }
 
+/// Streams every file of every folder to `sink`, each folder decompressed once; a folder that
+/// stops (a budget, a sink error) ends its remaining files with that error. Files continued
+/// from or into another cabinet of a set are never started. Returns the checksum findings.
+pub fn stream_files(
+    cab: &[u8],
+    cabinet: &Cabinet,
+    strict: bool,
+    max_work: u64,
+    sink: &mut dyn FileSink,
+) -> Vec<String> {
+    struct Tracking<'a> {
+        inner: &'a mut dyn FileSink,
+        ended: Vec<bool>,
+    }
+    impl FileSink for Tracking<'_> {
+        fn data(&mut self, index: usize, bytes: &[u8]) -> Result<(), CabError> {
+            self.inner.data(index, bytes)
+        }
+        fn end(&mut self, index: usize, result: Result<(), CabError>) -> Result<(), CabError> {
+            self.ended[index] = true;
+            self.inner.end(index, result)
+        }
+    }
+    let mut tracking = Tracking {
+        inner: sink,
+        ended: vec![false; cabinet.files.len()],
+    };
+    let mut findings = Vec::new();
+    for folder in 0..cabinet.folders.len() {
+        let wanted: Vec<usize> = (0..cabinet.files.len())
+            .filter(|&i| usize::from(cabinet.files[i].folder) == folder)
+            .collect();
+        match extract_folder(
+            cab,
+            cabinet,
+            folder,
+            &wanted,
+            strict,
+            max_work,
+            &mut tracking,
+        ) {
+            Ok(f) => findings.extend(f),
+            Err(e) => {
+                for &i in &wanted {
+                    if !tracking.ended[i] {
+                        tracking.ended[i] = true;
+                        let _ = tracking.inner.end(i, Err(e.clone()));
+                    }
+                }
+            }
+        }
+    }
+    findings
+}
+
 /// Every file's bytes (or why it could not be read), in cabinet order, plus checksum findings.
 /// Reading stops once `max_bytes` have been produced; the remaining files report the limit.
 pub fn read_files(
@@ -408,34 +463,22 @@ pub fn read_files(
         ended: vec![false; count],
         budget: max_bytes,
     };
-    let mut findings = Vec::new();
-    for folder in 0..cabinet.folders.len() {
-        let wanted: Vec<usize> = (0..cabinet.files.len())
-            .filter(|&i| usize::from(cabinet.files[i].folder) == folder)
-            .collect();
-        match extract_folder(cab, cabinet, folder, &wanted, strict, max_bytes, &mut sink) {
-            Ok(f) => findings.extend(f),
-            Err(e) => {
-                for &i in wanted.iter().filter(|&&i| !sink.ended[i]) {
-                    sink.files[i] = Some(Err(e.clone()));
-                }
-            }
-        }
-    }
+    let findings = stream_files(cab, cabinet, strict, max_bytes, &mut sink);
     let files = sink
         .files
         .into_iter()
         .zip(&cabinet.files)
-        .map(|(slot, file)| {
-            slot.unwrap_or_else(|| {
-                Err(CabError::Set(format!(
-                    "{} is continued from or into another cabinet of the set",
-                    file.name
-                )))
-            })
-        })
+        .map(|(slot, file)| slot.unwrap_or_else(|| Err(continued(file))))
         .collect();
     (files, findings)
+}
+
+/// Why a file that no folder of this cabinet holds was not read.
+pub fn continued(file: &super::CabFile) -> CabError {
+    CabError::Set(format!(
+        "{} is continued from or into another cabinet of the set",
+        file.name
+    ))
 }
 
 #[cfg(test)]

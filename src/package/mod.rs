@@ -4,17 +4,16 @@
 pub mod hotpatch;
 pub mod inf;
 pub mod name;
+pub mod payload;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use md5::Md5;
-use sha2::{Digest, Sha256};
-
-use crate::cab::decompress::read_files;
+use crate::cab::decompress::{continued, stream_files};
 use crate::cab::locate::{Via, locate};
 use crate::output::{Cell, Row};
 use crate::pe::version::dotted;
+use payload::{Payload, PayloadSink};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PackageRow {
@@ -172,10 +171,6 @@ impl Inventory {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `SP1GDR`, `RTMQFE`, ... as docs/formats.md §3.3 names them; `update`; everything else `other`.
 fn branch_folder(path: &str) -> String {
     let Some((top, _)) = path.split_once(['\\', '/']) else {
@@ -291,13 +286,22 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
                 .join(", ")
         ));
     }
+    // Known from the file tables alone, before anything is decompressed.
+    row.delta_compressed = search
+        .cabinets
+        .iter()
+        .flat_map(|c| &c.cabinet.files)
+        .any(|f| f.name.to_ascii_lowercase().ends_with("_sfx_manifest_"));
     let mut methods = BTreeSet::new();
     let mut entries = Vec::new();
     let mut budget = max_bytes;
     for located in &search.cabinets {
         let cabinet = &located.cabinet;
         methods.extend(cabinet.folders.iter().map(|f| f.method.label()));
-        let (data, findings) = read_files(located.bytes(bytes), cabinet, false, budget);
+        // Payloads stream through: hashed and analysed as they end, their bytes dropped.
+        let mut sink = PayloadSink::new(cabinet, row.delta_compressed, budget);
+        let findings = stream_files(located.bytes(bytes), cabinet, false, max_bytes, &mut sink);
+        budget = sink.budget();
         for finding in cabinet.findings.iter().chain(&findings) {
             if finding.contains("checksum") {
                 row.checksum_errors += 1;
@@ -305,8 +309,8 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
                 row.anomalies.push(finding.clone());
             }
         }
-        for (file, result) in cabinet.files.iter().zip(data) {
-            budget = budget.saturating_sub(result.as_ref().map_or(0, |d| d.len() as u64));
+        for (file, result) in cabinet.files.iter().zip(sink.done) {
+            let result = result.unwrap_or_else(|| Err(continued(file)));
             let method = cabinet
                 .folders
                 .get(usize::from(file.folder))
@@ -315,18 +319,14 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
         }
     }
     row.compression = Some(methods.into_iter().collect::<Vec<_>>().join(" "));
-    row.delta_compressed = entries
-        .iter()
-        .any(|(f, ..)| f.name.to_ascii_lowercase().ends_with("_sfx_manifest_"));
     // The payload expectations from every update*.inf in the package.
     let mut expected: HashMap<String, inf::Expected> = HashMap::new();
-    for (file, _, result) in &entries {
-        let lower = file.name.to_ascii_lowercase().replace('/', "\\");
-        let is_inf = lower.starts_with("update\\update") && lower.ends_with(".inf");
-        if let (true, Ok(data)) = (is_inf, result) {
-            expected.extend(inf::source_file_info(
-                &crate::logs::decode::decode(data, None).text,
-            ));
+    for (_, _, result) in &entries {
+        if let Ok(Payload {
+            inf: Some(text), ..
+        }) = result
+        {
+            expected.extend(inf::source_file_info(text));
         }
     }
     let mut branches = BTreeSet::new();
@@ -348,8 +348,8 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
             modified: file.modified(),
             ..Default::default()
         };
-        let data = match result {
-            Ok(data) => data,
+        let payload = match result {
+            Ok(payload) => payload,
             Err(e) => {
                 unreadable.push((e.to_string(), file.name.clone()));
                 out.inf_match = "unreadable".into();
@@ -358,26 +358,20 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
             }
         };
         row.files += 1;
-        row.bytes += data.len() as u64;
-        out.md5 = Some(hex(&Md5::digest(&data)));
-        // Version facts of PE payloads (not of delta payloads, which are rebuilt at install);
-        // `analyze` hashes the file too, so a PE is hashed once.
-        let pe = (!row.delta_compressed)
-            .then(|| crate::versions::analyze(&file.name, &data))
-            .filter(|v| v.status != "not_pe");
-        let version = match pe {
+        row.bytes += payload.size;
+        out.md5 = Some(payload.md5.clone());
+        out.sha256 = Some(payload.sha256.clone());
+        // Version facts of PE payloads (not of delta payloads, which are rebuilt at install).
+        let version = match payload.version {
             Some(v) => {
-                (out.file_version, out.lab_tag, out.branch_class, out.sha256) =
-                    (v.file_version, v.lab_tag, v.branch_class, v.sha256);
+                (out.file_version, out.lab_tag, out.branch_class) =
+                    (v.file_version, v.lab_tag, v.branch_class);
                 out.file_version.clone()
             }
-            None => {
-                out.sha256 = Some(hex(&Sha256::digest(&data)));
-                None
-            }
+            None => None,
         };
-        if hotpatch::has_hotpatch_name(&file.name) {
-            match hotpatch::validate(&data) {
+        if let Some(verdict) = payload.hotpatch {
+            match verdict {
                 Ok(info) => {
                     out.is_hotpatch = true;
                     out.hotpatch_target = Some(format!(
@@ -407,7 +401,7 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
                 if out.md5.as_deref() != Some(e.md5.as_str()) {
                     wrong.push("md5");
                 }
-                if e.size.is_some_and(|s| s != data.len() as u64) {
+                if e.size.is_some_and(|s| s != payload.size) {
                     wrong.push("size");
                 }
                 if let (Some(want), Some(have)) = (&out.inf_version, &version)
