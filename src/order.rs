@@ -114,6 +114,20 @@ struct Replay {
     blocked: Vec<(String, When, Vec<Blocker>)>,
 }
 
+/// Findings per KB.
+type Findings = BTreeMap<String, Vec<String>>;
+
+/// Findings about an uninstall of `kb`: on its order row and among its uninstall findings.
+fn note_uninstall(
+    findings: &mut Findings,
+    uninstall: &mut Findings,
+    kb: String,
+    said: Vec<String>,
+) {
+    findings.entry(kb.clone()).or_default().extend(said.clone());
+    uninstall.entry(kb).or_default().extend(said);
+}
+
 impl HostHistory {
     /// Adds the runs of one log file of this host.
     pub fn add(&mut self, file: &LogFile) {
@@ -262,16 +276,12 @@ impl HostHistory {
                                 describe(&when)
                             ));
                         }
-                        replay
-                            .findings
-                            .entry(kb.clone())
-                            .or_default()
-                            .extend(said.clone());
-                        replay
-                            .uninstall_findings
-                            .entry(kb)
-                            .or_default()
-                            .extend(said);
+                        note_uninstall(
+                            &mut replay.findings,
+                            &mut replay.uninstall_findings,
+                            kb,
+                            said,
+                        );
                         continue;
                     };
                     // Any update installed after it that shares a file was still in place.
@@ -313,16 +323,12 @@ impl HostHistory {
                         }
                         said.push(text);
                     }
-                    replay
-                        .findings
-                        .entry(kb.clone())
-                        .or_default()
-                        .extend(said.clone());
-                    replay
-                        .uninstall_findings
-                        .entry(kb)
-                        .or_default()
-                        .extend(said);
+                    note_uninstall(
+                        &mut replay.findings,
+                        &mut replay.uninstall_findings,
+                        kb,
+                        said,
+                    );
                     if worked {
                         installed.remove(pos);
                     }

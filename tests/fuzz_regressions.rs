@@ -87,11 +87,7 @@ fn overlapping_files_decompress_the_folder_once() {
     use std::io::Write;
     // 1024 MSZIP blocks of zeros (32 MiB out of a few tens of KB), and 500 files of 33 KB that
     // overlap near the folder's end: restarting the folder for each one cost 500 × 32 MiB.
-    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    deflated.write_all(&[0u8; 32768]).unwrap();
-    let mut block = b"CK".to_vec();
-    block.extend(deflated.finish().unwrap());
-    let blocks: Vec<(Vec<u8>, u16)> = (0..1024).map(|_| (block.clone(), 32768)).collect();
+    let blocks = common::zero_mszip_blocks(1024);
     let end = 1024 * 32768u32;
     let names: Vec<String> = (0..500).map(|i| format!("f{i:03}")).collect();
     let files: Vec<(&str, u32, u32)> = names
@@ -128,12 +124,7 @@ impl kbaudit::cab::decompress::FileSink for Discard {
 
 #[test]
 fn decompressing_again_counts_against_the_work_budget() {
-    use std::io::Write;
-    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    deflated.write_all(&[0u8; 32768]).unwrap();
-    let mut block = b"CK".to_vec();
-    block.extend(deflated.finish().unwrap());
-    let blocks: Vec<(Vec<u8>, u16)> = (0..1024).map(|_| (block.clone(), 32768)).collect();
+    let blocks = common::zero_mszip_blocks(1024);
     // a: 20 MiB from the start; b: 1 byte at offset 1, behind what is kept after a, so the
     // folder starts again; c: 1 byte at 19 MiB, decompressed a second time to reach it.
     let mib = 1u32 << 20;

@@ -390,14 +390,9 @@ fn progress_always_draws_without_a_terminal() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_package_that_expands_to_gigabytes_streams_through() {
-    use std::io::Write;
     // One MSZIP folder of 48K blocks of zeros: two files of 768 MiB from a 2 MB cabinet. Held in
     // memory they need 1.5 GiB; streamed (hashed as they go by), a few MB.
-    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    deflated.write_all(&[0u8; 32768]).unwrap();
-    let mut block = b"CK".to_vec();
-    block.extend(deflated.finish().unwrap());
-    let blocks: Vec<(Vec<u8>, u16)> = (0..49152).map(|_| (block.clone(), 32768)).collect();
+    let blocks = common::zero_mszip_blocks(49152);
     let half = 768u32 << 20;
     let cab = common::raw_cabinet(
         1,

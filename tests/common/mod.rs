@@ -55,6 +55,17 @@ pub fn realistic_bytes(len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
+/// `n` MSZIP blocks of 32 KiB of zeros each (a few dozen bytes apiece): gigabytes of output
+/// from a small cabinet, for decompression bombs and memory tests.
+pub fn zero_mszip_blocks(n: usize) -> Vec<(Vec<u8>, u16)> {
+    use std::io::Write;
+    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflated.write_all(&[0u8; 32768]).unwrap();
+    let mut block = b"CK".to_vec();
+    block.extend(deflated.finish().unwrap());
+    (0..n).map(|_| (block.clone(), 32768)).collect()
+}
+
 /// A hand-assembled cabinet: one folder of `type_compress` holding `blocks` (data, uncompressed
 /// size), and `files` (name, size, offset in folder). Checksums are left at 0.
 pub fn raw_cabinet(
