@@ -84,7 +84,6 @@ fn arbitrary_update_inf_version_fields_never_panic() {
 
 #[test]
 fn overlapping_files_decompress_the_folder_once() {
-    use std::io::Write;
     // 1024 MSZIP blocks of zeros (32 MiB out of a few tens of KB), and 500 files of 33 KB that
     // overlap near the folder's end: restarting the folder for each one cost 500 × 32 MiB.
     let blocks = common::zero_mszip_blocks(1024);
