@@ -15,7 +15,8 @@ esac
 mkdir -p "fuzz/corpus/$target"
 # libFuzzer reads seed folders flat: copy seed files in (once).
 for s in "${seeds[@]}"; do
-  [ -d "$s" ] && find "$s" -type f -size -1M -exec cp -n {} "fuzz/corpus/$target/" \; 2>/dev/null || true
+  # (-size -1024k: find rounds sizes up to whole units, so -1M would match empty files only)
+  [ -d "$s" ] && find "$s" -type f -size -1024k -exec cp -n {} "fuzz/corpus/$target/" \; 2>/dev/null || true
 done
 RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "fuzz/corpus/$target" -- \
   -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -print_final_stats=1
