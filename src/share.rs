@@ -76,6 +76,11 @@ impl HostInputs {
         self.inputs.iter().map(|i| i.size).sum()
     }
 
+    /// A progress bar over these inputs.
+    pub fn progress(&self, mode: scan::ProgressMode) -> Progress {
+        Progress::new(mode, self.total_bytes(), self.len(), "logs")
+    }
+
     /// Reads every log and hands each host's files to `emit`, host by host in key order.
     pub fn for_each_host(
         &self,

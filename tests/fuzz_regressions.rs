@@ -15,23 +15,11 @@ fn pe_with_rsrc(rsrc: Vec<u8>) -> Vec<u8> {
     image
 }
 
-/// A resource directory header with `ids` id entries, followed by those entries.
-fn directory(entries: &[(u32, u32)]) -> Vec<u8> {
-    let mut d = vec![0u8; 12];
-    d.extend_from_slice(&0u16.to_le_bytes());
-    d.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    for (id, offset) in entries {
-        d.extend_from_slice(&id.to_le_bytes());
-        d.extend_from_slice(&offset.to_le_bytes());
-    }
-    d
-}
-
 #[test]
 fn a_resource_directory_pointing_at_itself_does_not_hang() {
     // 4096 RT_VERSION entries, each naming the root itself as its subdirectory: 4096³ visits
     // without a visited set.
-    let root = directory(&vec![(16, 0x8000_0000); 4096]);
+    let root = common::resource_directory(&vec![(16, 0x8000_0000); 4096]);
     let image = pe_with_rsrc(root);
     let row = kbaudit::versions::analyze("loop.dll", &image);
     assert_eq!(row.status, "no_version", "{row:?}");
@@ -45,9 +33,15 @@ fn a_resource_tree_that_fans_out_stays_bounded() {
     let names_at = 16 + 8;
     let langs_at = names_at + 16 + 8 * fan;
     let data_at = langs_at + 16 + 8 * fan;
-    let mut rsrc = directory(&[(16, 0x8000_0000 | names_at)]);
-    rsrc.extend(directory(&vec![(1, 0x8000_0000 | langs_at); fan as usize]));
-    rsrc.extend(directory(&vec![(0x409, data_at); fan as usize]));
+    let mut rsrc = common::resource_directory(&[(16, 0x8000_0000 | names_at)]);
+    rsrc.extend(common::resource_directory(&vec![
+        (1, 0x8000_0000 | langs_at);
+        fan as usize
+    ]));
+    rsrc.extend(common::resource_directory(&vec![
+        (0x409, data_at);
+        fan as usize
+    ]));
     // One data entry: RVA and size of a small blob inside the section.
     rsrc.extend_from_slice(&(0x2000 + data_at + 16).to_le_bytes());
     rsrc.extend_from_slice(&16u32.to_le_bytes());

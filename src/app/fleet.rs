@@ -10,7 +10,7 @@ use crate::filter::{Filters, parse_kb};
 use crate::inventory;
 use crate::logs::{LogOptions, RunRow};
 use crate::order::HostHistory;
-use crate::scan::{self, Progress};
+use crate::scan;
 use crate::share::{HostInputs, display_name};
 use crate::state::{self, HostEvidence, StateRow, Tally};
 
@@ -118,12 +118,7 @@ pub(super) fn walk(
                 ..LogOptions::default()
             };
             let pool = scan::thread_pool(common.threads)?;
-            let progress = Progress::new(
-                common.progress_mode(),
-                inputs.total_bytes(),
-                inputs.len(),
-                "logs",
-            );
+            let progress = inputs.progress(common.progress_mode());
             inputs.for_each_host(&pool, &progress, &log_options, |key, files| {
                 let host = HostRows {
                     key: key.to_string(),

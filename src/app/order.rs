@@ -7,7 +7,7 @@ use super::{exit_code_for, guard_outputs, input_paths, report_unmatched};
 use crate::cli::{Common, OrderArgs};
 use crate::logs::LogOptions;
 use crate::order::{HostHistory, OrderRow};
-use crate::scan::{self, Progress};
+use crate::scan;
 use crate::share::{HostInputs, display_name};
 
 pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode> {
@@ -26,12 +26,7 @@ pub(super) fn run(args: &OrderArgs, common: &Common) -> anyhow::Result<ExitCode>
     guard_outputs(&outputs.paths(main, &[]), inputs.inputs())?;
     let mut out = outputs.table::<OrderRow>("order")?;
     let pool = scan::thread_pool(common.threads)?;
-    let progress = Progress::new(
-        common.progress_mode(),
-        inputs.total_bytes(),
-        inputs.len(),
-        "logs",
-    );
+    let progress = inputs.progress(common.progress_mode());
     let mut unreadable = 0usize;
     inputs.for_each_host(&pool, &progress, &log_options, |key, files| {
         let mut history = HostHistory::default();

@@ -320,18 +320,21 @@ pub fn version_blob(spec: &VersionSpec) -> Vec<u8> {
     blob
 }
 
+/// A resource directory: its header (`ids` id entries) followed by those (id, offset) entries.
+pub fn resource_directory(entries: &[(u32, u32)]) -> Vec<u8> {
+    let mut d = vec![0u8; 12];
+    d.extend_from_slice(&0u16.to_le_bytes());
+    d.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (id, offset) in entries {
+        d.extend_from_slice(&id.to_le_bytes());
+        d.extend_from_slice(&offset.to_le_bytes());
+    }
+    d
+}
+
 /// A `.rsrc` section (at `base_rva`) holding RT_VERSION id 1 in each `(language, blob)`.
 pub fn version_rsrc(base_rva: u32, languages: &[(u16, Vec<u8>)]) -> Vec<u8> {
-    let dir = |entries: &[(u32, u32)]| {
-        let mut d = vec![0u8; 12];
-        d.extend_from_slice(&0u16.to_le_bytes());
-        d.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-        for (id, offset) in entries {
-            d.extend_from_slice(&id.to_le_bytes());
-            d.extend_from_slice(&offset.to_le_bytes());
-        }
-        d
-    };
+    let dir = resource_directory;
     let n = languages.len() as u32;
     let (type_at, name_at, lang_at) = (0u32, 24u32, 48u32);
     let data_entries_at = lang_at + 16 + 8 * n;
