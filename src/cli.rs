@@ -16,9 +16,12 @@ Examples:
   kbaudit logs \\\\fileserver\\logs -o timeline.csv      one CSV timeline of every installation run
   kbaudit logs corpus/logs --tz Asia/Tokyo              also fill started_utc from Japanese hosts' clocks
   kbaudit logs share/ --events lines.csv -o runs.csv    plus one row per log line
+  kbaudit state share/ --hosts hosts.txt --baseline baseline.txt -o state.xlsx --format xlsx
+  kbaudit report share/ --hosts hosts.txt --baseline baseline.txt -o report.html
+  kbaudit logs share/ --shard 2/4 -o runs-2.csv          one of four workers; then kbaudit merge
 
 Exit codes: 0 every input processed; 1 some inputs could not be processed (each has a row saying
-why); 2 usage error or nothing could be done.";
+why); 2 usage error or nothing could be done; 130 interrupted (temporary files removed).";
 
 #[derive(Debug, Parser)]
 #[command(name = "kbaudit", version, about = ABOUT, after_help = EXAMPLES)]
@@ -73,11 +76,12 @@ pub struct Common {
     /// Errors only on stderr: no progress, summaries, findings or warnings
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Only shard K of N (1 <= K <= N): hosts (logs, state, order) or files (packages,
+    /// Only shard K of N (1 <= K <= N): hosts (logs, state, order, report) or files (packages,
     /// versions, extract) split by a stable hash; `kbaudit merge` joins the shards' tables
     #[arg(long, global = true, value_name = "K/N")]
     pub shard: Option<crate::shard::Shard>,
     /// Also read input paths from FILE, one per line (`-` for stdin), as `find -print` writes
+    /// (commands that take PATHs)
     #[arg(long, global = true, value_name = "FILE")]
     pub files_from: Option<PathBuf>,
     /// With --files-from: paths are separated by NUL bytes (`find -print0`)

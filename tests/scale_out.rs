@@ -243,3 +243,28 @@ fn bad_shard_specs_and_tables_are_refused() {
         .code(2)
         .stderr(predicate::str::contains("not in kbaudit's order"));
 }
+
+#[test]
+fn extract_follows_its_shard_and_refuses_a_list() {
+    let package = "corpus/packages/WindowsServer2003-KB911897-x86-ENU.exe";
+    let mut wrote = 0;
+    for k in 1..=3 {
+        let dir = tempfile::tempdir().unwrap();
+        kbaudit()
+            .args(["extract", package, "--shard", &format!("{k}/3"), "-d"])
+            .arg(dir.path())
+            .assert()
+            .success();
+        wrote += usize::from(dir.path().join("SP1GDR").exists());
+    }
+    assert_eq!(wrote, 1, "exactly one shard extracts the package");
+    kbaudit()
+        .args(["extract", package, "-d", "x", "--files-from", "-"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("takes one PACKAGE"));
+    kbaudit()
+        .args(["merge", "Cargo.toml", "--shard", "1/2"])
+        .assert()
+        .code(2);
+}

@@ -8,8 +8,22 @@ use crate::cli::{Common, ExtractArgs};
 use crate::scan::{self, Progress};
 
 pub(super) fn run(args: &ExtractArgs, common: &Common) -> anyhow::Result<ExitCode> {
+    if common.files_from.is_some() {
+        anyhow::bail!(
+            "extract takes one PACKAGE; --files-from is for the commands that take PATHs"
+        );
+    }
     let names = args.name_encoding.unwrap_or(encoding_rs::WINDOWS_1252);
     let package = &args.package;
+    if !crate::shard::keeps(common.shard, &package.to_string_lossy()) {
+        if !common.quiet {
+            eprintln!(
+                "kbaudit: {}: in another shard; nothing to do",
+                package.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let bytes = std::fs::read(package)
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", package.display()))?;
     let search = cab::locate::locate(&bytes, names);

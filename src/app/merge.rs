@@ -11,6 +11,11 @@ use crate::output::check_writable;
 use crate::scan;
 
 pub(super) fn run(args: &MergeArgs, common: &Common) -> anyhow::Result<ExitCode> {
+    if common.shard.is_some() || common.files_from.is_some() {
+        anyhow::bail!(
+            "merge takes the shards' TABLEs; --shard and --files-from are for the runs that write them"
+        );
+    }
     let inputs = scan::collect_inputs(&args.tables, "tables", |_| true);
     if let Some(bad) = inputs.iter().find(|i| i.problem.is_some()) {
         anyhow::bail!(
