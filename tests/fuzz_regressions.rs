@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::Instant;
-
 /// A PE whose `.rsrc` section holds `rsrc` (at RVA 0x2000), with data directory 2 pointing at it.
 fn pe_with_rsrc(rsrc: Vec<u8>) -> Vec<u8> {
     let size = rsrc.len() as u32;
@@ -49,11 +47,8 @@ fn a_resource_tree_that_fans_out_stays_bounded() {
     rsrc.extend_from_slice(&[0; 16]);
     let image = pe_with_rsrc(rsrc);
     let pe = kbaudit::pe::parse_headers(&image).unwrap();
-    let started = Instant::now();
     let found = kbaudit::pe::resource::version_resources(&image, &pe);
     assert!(found.len() <= 256, "{} version resources kept", found.len());
-    // Not a timing assertion on speed: a guard that the walk is bounded at all (minutes before).
-    assert!(started.elapsed().as_secs() < 60);
 }
 
 #[test]

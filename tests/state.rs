@@ -356,12 +356,12 @@ proptest! {
     fn state_does_not_depend_on_input_order(keys in prop::collection::vec(any::<u64>(), 64)) {
         let baseline = [896358, 917953];
         for (host, rows) in corpus_rows() {
-            let expected = kbaudit::state::host_states(&host, kbaudit::state::HostEvidence { rows: rows.clone(), ..Default::default() }, &baseline);
+            let expected = kbaudit::state::host_states(&host, &kbaudit::state::HostEvidence { rows: rows.clone(), ..Default::default() }, &baseline);
             let mut shuffled: Vec<(u64, kbaudit::logs::RunRow)> =
                 rows.into_iter().enumerate().map(|(i, r)| (keys[i % keys.len()].wrapping_mul(i as u64 + 1), r)).collect();
             shuffled.sort_by_key(|(k, _)| *k);
             let rows = shuffled.into_iter().map(|(_, r)| r).collect();
-            let got = kbaudit::state::host_states(&host, kbaudit::state::HostEvidence { rows, ..Default::default() }, &baseline);
+            let got = kbaudit::state::host_states(&host, &kbaudit::state::HostEvidence { rows, ..Default::default() }, &baseline);
             prop_assert_eq!(expected, got);
         }
     }

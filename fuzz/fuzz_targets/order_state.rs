@@ -21,6 +21,6 @@ fuzz_target!(|data: &[u8]| {
         log_files: 8,
         ..Default::default()
     };
-    let _ = kbaudit::state::host_states("HOST", evidence, &[900000, 900001]);
+    let _ = kbaudit::state::host_states("HOST", &evidence, &[900000, 900001]);
     let _ = second.uninstall_findings();
 });

@@ -243,9 +243,8 @@ impl Fleet<'_, '_> {
     }
 
     fn emit(&mut self, host: &str, evidence: HostEvidence) -> anyhow::Result<()> {
-        let runs = evidence.rows.clone();
-        let rows = state::host_states(host, evidence, self.baseline);
+        let rows = state::host_states(host, &evidence, self.baseline);
         self.tally.add_host(&rows);
-        (self.on_host)(host, &runs, &rows)
+        (self.on_host)(host, &evidence.rows, &rows)
     }
 }

@@ -365,7 +365,6 @@ pub fn extract_folder(
 /// Collects files in memory, up to a byte budget (for inventories, hashing and tests).
 struct MemorySink {
     files: Vec<Option<Result<Vec<u8>, CabError>>>,
-    ended: Vec<bool>,
     budget: u64,
 }
 
@@ -383,7 +382,6 @@ impl FileSink for MemorySink {
     }
 
     fn end(&mut self, index: usize, result: Result<(), CabError>) -> Result<(), CabError> {
-        self.ended[index] = true;
         match result {
             Ok(()) => {
                 self.files[index].get_or_insert_with(|| Ok(Vec::new()));
@@ -460,7 +458,6 @@ pub fn read_files(
     let count = cabinet.files.len();
     let mut sink = MemorySink {
         files: vec![None; count],
-        ended: vec![false; count],
         budget: max_bytes,
     };
     let findings = stream_files(cab, cabinet, strict, max_bytes, &mut sink);

@@ -112,14 +112,15 @@ fn when(row: &RunRow) -> String {
 
 /// The state rows of one host: one per KB its runs name (KB order, unknown KB last), plus the
 /// baseline KBs it has no log of.
-pub fn host_states(host: &str, evidence: HostEvidence, baseline: &[u32]) -> Vec<StateRow> {
+pub fn host_states(host: &str, evidence: &HostEvidence, baseline: &[u32]) -> Vec<StateRow> {
     let HostEvidence {
         rows,
-        mut uninstall_findings,
+        uninstall_findings,
         host_findings,
         log_files,
         narrowed,
     } = evidence;
+    let (log_files, narrowed) = (*log_files, *narrowed);
     let mut problem_files: Vec<&RunRow> = rows.iter().filter(|r| !is_run(r)).collect();
     problem_files.sort_by(|a, b| a.source_file.cmp(&b.source_file));
     let describe_file = |r: &RunRow| {
@@ -150,7 +151,7 @@ pub fn host_states(host: &str, evidence: HostEvidence, baseline: &[u32]) -> Vec<
     };
     for ((_, kb), runs) in by_kb {
         let conflicts = kb
-            .and_then(|k| uninstall_findings.remove(&k))
+            .and_then(|k| uninstall_findings.get(&k).cloned())
             .unwrap_or_default();
         let mut row = kb_state(host, kb, runs, conflicts);
         row.findings = base_findings(&mut row.findings);
