@@ -31,7 +31,7 @@ impl HostInputs {
     ) -> Self {
         let mut filtered_out = 0;
         let mut inputs: Vec<(String, Input)> =
-            scan::collect_inputs(paths, ".log files", |p| scan::has_extension(p, &["log"]))
+            scan::collect_unsized(paths, ".log files", |p| scan::has_extension(p, &["log"]))
                 .into_iter()
                 .filter_map(|input| {
                     let mut host = logs::host_of(&input.path, host_from);
@@ -72,13 +72,9 @@ impl HostInputs {
         self.inputs.is_empty()
     }
 
-    pub fn total_bytes(&self) -> u64 {
-        self.inputs.iter().map(|i| i.size).sum()
-    }
-
     /// A progress bar over these inputs.
     pub fn progress(&self, mode: scan::ProgressMode) -> Progress {
-        Progress::new(mode, self.total_bytes(), self.len(), "logs")
+        Progress::items(mode, self.len(), "logs")
     }
 
     /// Reads every log and hands each host's files to `emit`, host by host in key order.

@@ -17,11 +17,12 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
         tz: args.tz.clone(),
         host_from: args.host_from,
         events: args.events.is_some(),
+        careful_only: false,
     };
     // Files another filter rules out by their name alone are not read at all.
     let paths = input_paths(&args.paths, common)?;
     let inputs: Vec<scan::Input> =
-        scan::collect_inputs(&paths, ".log files", |p| scan::has_extension(p, &["log"]))
+        scan::collect_unsized(&paths, ".log files", |p| scan::has_extension(p, &["log"]))
             .into_iter()
             .filter(|input| {
                 let host = logs::host_of(&input.path, args.host_from);
@@ -60,8 +61,7 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
     let mut unplaced = 0usize;
     let mut events_out = outputs.extra::<EventRow>("--events", args.events.as_deref(), "events")?;
     let pool = scan::thread_pool(common.threads)?;
-    let total_bytes = inputs.iter().map(|i| i.size).sum();
-    let progress = Progress::new(common.progress_mode(), total_bytes, inputs.len(), "logs");
+    let progress = Progress::items(common.progress_mode(), inputs.len(), "logs");
     let mut unreadable = 0usize;
     let mut run_count = 0usize;
     scan::map_ordered(

@@ -38,8 +38,15 @@ pub fn decode<'a>(bytes: &'a [u8], codepage: Option<&'static Encoding>) -> Decod
     if let Some(enc) = codepage {
         return decode_with(bytes, enc);
     }
+    // Most logs are plain ASCII: one SIMD pass says so, and the bytes are the text.
+    let ascii = Encoding::ascii_valid_up_to(bytes);
+    if ascii == bytes.len() {
+        // ASCII is valid UTF-8.
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
+        return finish(Cow::Borrowed(text), "ascii", false);
+    }
     if let Some(text) = utf8_allowing_cut_tail(bytes) {
-        let encoding = if bytes.is_ascii() { "ascii" } else { "utf-8" };
+        let encoding = "utf-8";
         let cut = text.len() < bytes.len();
         return finish(Cow::Borrowed(text), encoding, cut);
     }

@@ -2,6 +2,7 @@
 
 pub mod codes;
 pub mod decode;
+pub mod fast;
 pub mod line;
 mod report;
 pub mod run;
@@ -39,6 +40,9 @@ pub struct LogOptions {
     pub host_from: HostFrom,
     /// Keep every line for the `--events` table.
     pub events: bool,
+    /// Read every file line by line the careful way, never the fast way ([`fast`]): the
+    /// reference the fast reading is tested against. `events` implies it.
+    pub careful_only: bool,
 }
 
 /// Why a file yields no run rows.
@@ -121,21 +125,82 @@ pub fn read_log(input: &Input, options: &LogOptions) -> LogFile {
         file.problem = Some(Problem::Unreadable(why));
         file
     };
-    let head = match crate::scan::HeadFirst::open(&input.path, HEAD_BYTES) {
-        Ok(head) => head,
-        Err(e) => return unreadable(format!("cannot read: {e}")),
-    };
-    // A large file whose head is binary with no installer line in it (a disk image, a sparse
-    // file) is judged from its head, not read whole.
-    if !head.complete && head_is_binary(&head.bytes, options.codepage) {
-        return unreadable(format!(
+    BUFFER.with_borrow_mut(|buffer| {
+        let result = match read_whole(&input.path, buffer, options.codepage) {
+            Ok(bytes) => analyze_bytes(&input.path, bytes, options),
+            Err(why) => unreadable(why),
+        };
+        // A thread keeps a buffer the size of the logs it reads, not of the odd huge one.
+        if buffer.len() > KEEP_BUFFER {
+            *buffer = Vec::new();
+        }
+        result
+    })
+}
+
+thread_local! {
+    /// Each thread reads its files into one buffer: no allocation (and no fresh pages to fault
+    /// in) per file.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The largest read buffer a thread keeps between files.
+const KEEP_BUFFER: usize = 8 << 20;
+
+/// Reads a log into `buffer`: its head first, then the rest, unless the head shows a large file
+/// is binary content with no installer line (a disk image, a sparse file).
+fn read_whole<'b>(
+    path: &Path,
+    buffer: &'b mut Vec<u8>,
+    codepage: Option<&'static Encoding>,
+) -> Result<&'b [u8], String> {
+    let cannot = |e: std::io::Error| format!("cannot read: {e}");
+    let mut file = std::fs::File::open(path).map_err(cannot)?;
+    let mut filled = 0usize;
+    let complete = read_up_to(&mut file, buffer, &mut filled, HEAD_BYTES + 1).map_err(cannot)?;
+    if !complete && head_is_binary(&buffer[..HEAD_BYTES], codepage) {
+        return Err(format!(
             "binary content, not a text log (judged from its first {} MiB)",
             HEAD_BYTES >> 20
         ));
     }
-    match head.read_rest(MAX_LOG_BYTES) {
-        Ok(bytes) => analyze_bytes(&input.path, &bytes, options),
-        Err(e) => unreadable(format!("cannot read: {e}")),
+    if !complete {
+        let limit = MAX_LOG_BYTES as usize;
+        let complete = read_up_to(&mut file, buffer, &mut filled, limit + 1).map_err(cannot)?;
+        if !complete || filled > limit {
+            return Err(format!(
+                "cannot read: more than the {limit} bytes one file may take here"
+            ));
+        }
+    }
+    Ok(&buffer[..filled])
+}
+
+/// Reads from `file` into `buffer[filled..]` until the end of the file (true) or until `limit`
+/// bytes are in (false). The buffer only grows, and is never cleared: its old bytes are
+/// overwritten.
+fn read_up_to(
+    file: &mut std::fs::File,
+    buffer: &mut Vec<u8>,
+    filled: &mut usize,
+    limit: usize,
+) -> std::io::Result<bool> {
+    use std::io::Read;
+    loop {
+        if *filled >= limit {
+            return Ok(false);
+        }
+        if *filled == buffer.len() {
+            let grown = (buffer.len() * 2).clamp(256 << 10, limit);
+            buffer.resize(grown, 0);
+        }
+        let end = buffer.len().min(limit);
+        match file.read(&mut buffer[*filled..end]) {
+            Ok(0) => return Ok(true),
+            Ok(n) => *filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -180,7 +245,11 @@ fn fill(file: &mut LogFile, bytes: &[u8], options: &LogOptions) {
         ));
     }
     let mut notes = FileNotes::default();
-    let all = run::split_runs(&decoded.text, options.events, &mut notes);
+    // The fast reading cannot keep events, and gives up on a damaged file.
+    let fast = (!options.events && !options.careful_only)
+        .then(|| fast::split_runs(&decoded.text))
+        .flatten();
+    let all = fast.unwrap_or_else(|| run::split_runs(&decoded.text, options.events, &mut notes));
     if let Some(&first) = notes.truncated_lines.first() {
         file.warnings.push(format!(
             "{} line(s) longer than {} bytes cut (first at line {first})",
@@ -189,7 +258,7 @@ fn fill(file: &mut LogFile, bytes: &[u8], options: &LogOptions) {
         ));
     }
     for mut candidate in all {
-        if candidate.known_records == 0 {
+        if !candidate.has_known_record {
             candidate.index = 0;
             file.stray.push(candidate);
         } else {

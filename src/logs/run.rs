@@ -69,7 +69,7 @@ fn cut_at_boundary(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-fn is_name_line(s: &str) -> bool {
+pub(crate) fn is_name_line(s: &str) -> bool {
     s.len() <= 260 && s.starts_with('[') && s.ends_with(']') && s.len() > 2
 }
 
@@ -266,9 +266,9 @@ pub struct Run {
     /// Why the run started where it did, when it was not at a header.
     pub warnings: Vec<String>,
     pub events: Vec<Event>,
-    /// Records of a known line family (anything but `Other`): a run without any is not an
-    /// installer run (a preamble pasted above a log, or a file of another program).
-    pub known_records: u32,
+    /// The run holds a record of a known line family (anything but `Other`): a run without any
+    /// is not an installer run (a preamble pasted above a log, or a file of another program).
+    pub has_known_record: bool,
     // Split-state, not reported.
     content_records: u32,
     rename_block_new: Option<bool>,
@@ -437,7 +437,7 @@ impl Run {
             self.content_records += 1;
         }
         if *line != Line::Other {
-            self.known_records += 1;
+            self.has_known_record = true;
         }
         let kb_known = self.message_kb.is_some() || self.name_kb.is_some();
         if !kb_known && !matches!(line, Line::BlockedFile { .. }) {
@@ -569,46 +569,118 @@ impl Run {
 }
 
 /// Splits a file's text into runs. `keep_events` also records every line for `--events`.
+///
+/// This is the line-by-line reading that repairs every kind of damage; [`super::fast`] reads a
+/// well-formed file faster and gives the same runs.
 pub fn split_runs(text: &str, keep_events: bool, notes: &mut FileNotes) -> Vec<Run> {
-    let mut runs: Vec<Run> = Vec::new();
-    let mut current = Run::default();
+    let mut splitter = RunSplitter::new(keep_events);
     for_each_record(text, notes, |record| {
         let line = if record.is_name {
             Line::Other
         } else {
             line::classify(&record.text)
         };
-        if current.first_line != 0 && current.is_ended_by(&record, &line) {
+        splitter.record(&record, &line);
+    });
+    splitter.finish()
+}
+
+/// Assembles classified records into runs, in file order: one state machine for both readings of
+/// a file (the careful one above and the fast one).
+pub(crate) struct RunSplitter {
+    runs: Vec<Run>,
+    current: Run,
+    keep_events: bool,
+}
+
+impl RunSplitter {
+    pub(crate) fn new(keep_events: bool) -> Self {
+        RunSplitter {
+            runs: Vec::new(),
+            current: Run::default(),
+            keep_events,
+        }
+    }
+
+    /// Adds one record, starting a new run first when the record begins one.
+    pub(crate) fn record(&mut self, record: &Record<'_>, line: &Line<'_>) {
+        if self.current.first_line != 0 && self.current.is_ended_by(record, line) {
             let backwards = !record.is_name && !matches!(line, Line::Separator | Line::Date(_));
-            let finished = std::mem::take(&mut current);
-            runs.push(finished);
-            if backwards {
-                current.warnings.push(format!(
-                    "run starts without a header: elapsed time went backwards at line {}",
-                    record.line
-                ));
+            self.end_run(record.line, backwards);
+        }
+        self.start_run(record.line);
+        self.current.absorb(record, line, self.keep_events);
+    }
+
+    /// Adds a timed record that decides nothing: a probe, a check, or a line of no known family
+    /// (what `classify` calls `Other`, `Probe`, `Check`, `Analysis` or `Branch`). Equivalent to
+    /// [`RunSplitter::record`] for such a line, without classifying it unless the run has no
+    /// known record yet (`is_known` is asked then).
+    pub(crate) fn plain(
+        &mut self,
+        number: u32,
+        elapsed_ms: u64,
+        message: &str,
+        is_known: impl FnOnce() -> bool,
+    ) {
+        debug_assert!(!self.keep_events, "events need every record classified");
+        let run = &mut self.current;
+        if run.first_line != 0
+            && run
+                .last_elapsed_ms
+                .is_some_and(|before| elapsed_ms < before)
+        {
+            self.end_run(number, true);
+        }
+        self.start_run(number);
+        let run = &mut self.current;
+        run.last_line = number;
+        run.first_elapsed_ms.get_or_insert(elapsed_ms);
+        run.last_elapsed_ms = Some(elapsed_ms);
+        run.content_records += 1;
+        if !run.has_known_record && is_known() {
+            run.has_known_record = true;
+        }
+        if run.message_kb.is_none() && run.name_kb.is_none() {
+            run.message_kb = line::find_kb(message);
+        }
+        run.rename_block_new = None;
+    }
+
+    fn end_run(&mut self, at_line: u32, backwards: bool) {
+        let finished = std::mem::take(&mut self.current);
+        self.runs.push(finished);
+        if backwards {
+            self.current.warnings.push(format!(
+                "run starts without a header: elapsed time went backwards at line {at_line}"
+            ));
+        }
+    }
+
+    fn start_run(&mut self, at_line: u32) {
+        if self.current.first_line == 0 {
+            self.current.index = self.runs.len() as u32 + 1;
+            self.current.first_line = at_line;
+        }
+    }
+
+    /// The runs, with the warnings only the end of a run can tell.
+    pub(crate) fn finish(mut self) -> Vec<Run> {
+        if self.current.first_line != 0 {
+            self.runs.push(self.current);
+        }
+        for run in &mut self.runs {
+            if run.started.is_none() {
+                run.warnings
+                    .push("no date line: start time unknown".to_string());
+            }
+            if run.pending_already_before {
+                run.warnings
+                    .push("some pending renames were already pending before this run".to_string());
             }
         }
-        if current.first_line == 0 {
-            current.index = runs.len() as u32 + 1;
-            current.first_line = record.line;
-        }
-        current.absorb(&record, &line, keep_events);
-    });
-    if current.first_line != 0 {
-        runs.push(current);
+        self.runs
     }
-    for run in &mut runs {
-        if run.started.is_none() {
-            run.warnings
-                .push("no date line: start time unknown".to_string());
-        }
-        if run.pending_already_before {
-            run.warnings
-                .push("some pending renames were already pending before this run".to_string());
-        }
-    }
-    runs
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! (clean, as makecab would) and hand-assembled ones (any method, any block bytes).
 #![allow(dead_code)]
 
+pub mod share;
+
 use std::io::{Cursor, Write};
 
 /// Files to put in a cabinet: (name, content).

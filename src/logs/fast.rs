@@ -1,0 +1,231 @@
+//! The fast reading of a well-formed log: the same runs as [`run::split_runs`], without
+//! classifying the lines that cannot decide anything.
+//!
+//! Almost every line of a real log is a probe (`In Function TestVolatileFlag, ...`) or another line
+//! that no rule of docs/formats.md §2.2 looks at. For those a run needs only the line number, the
+//! elapsed time (for the duration and the backwards-time split) and, while the run has no KB yet,
+//! a KB number. So this reading:
+//!
+//! - parses each line's `<elapsed>: ` prefix by hand;
+//! - classifies a line in full only when its first byte can start a line that matters (a
+//!   separator, a date, `Copied file:`, `Source:`, `Destination:`, anything not ASCII) or when a
+//!   multi-substring search (`aho-corasick`, with its SIMD Teddy prefilter) finds a keyword of a
+//!   line that matters in it. Probes are known by their first words and not searched at all;
+//! - hands everything to the same [`RunSplitter`] as the careful reading.
+//!
+//! It gives up, and the caller reads the file the careful way, at the first sign of damage the
+//! careful reading repairs: an unprefixed line that is not a `[KB…log]` name line (a wrapped
+//! line or a stripped prefix), a candidate glued record (` <digits>.<3 digits>: ` inside a line),
+//! or a line longer than [`run::MAX_LINE_BYTES`]. Giving up is always safe: the triggers are a
+//! superset of what the careful reading treats specially.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::line::{self, Line};
+use super::run::{self, Record, Run, RunSplitter};
+
+/// The keywords of every line family that can change a run (all of [`line::classify`]'s, less
+/// those that only ever yield a probe, a check, an analysis or a branch line).
+const DECISIVE: &[&str] = &[
+    "started with following command line:",
+    " (version ",
+    "extended error code =",
+    "masked to ",
+    "Copied file:",
+    "Source:",
+    "Destination:",
+    "Old Information",
+    "New Information",
+    "Message displayed to the user:",
+    "User Input:",
+    "Registering",
+    "Uninstall Program",
+    "System Restore Point set",
+    "Package KB",
+    "migration is blocked",
+    "installation did not complete",
+    "Setup encountered an error",
+    "Setup canceled",
+    "Setup cancelled",
+    "Installation was canceled",
+    "Installation was cancelled",
+    "otpatch",
+    "OTPATCH",
+    "estart",
+    "ESTART",
+    "eboot",
+    "EBOOT",
+    "再起動",
+];
+
+static SEARCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostFirst)
+        .build(DECISIVE)
+        .expect("static keyword list builds")
+});
+
+/// Splits `text` into runs, or `None` when the file needs the careful reading.
+pub fn split_runs(text: &str) -> Option<Vec<Run>> {
+    let bytes = text.as_bytes();
+    if has_glued_candidate(bytes) {
+        return None;
+    }
+    let mut splitter = RunSplitter::new(false);
+    let mut start = 0usize;
+    let mut number = 0u32;
+    while start < bytes.len() {
+        number = number.saturating_add(1);
+        // Line breaks as the careful reading takes them: CRLF, LF, or a lone CR.
+        let (end, next) = match memchr::memchr2(b'\r', b'\n', &bytes[start..]) {
+            Some(i) => {
+                let end = start + i;
+                let crlf = bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n');
+                (end, end + if crlf { 2 } else { 1 })
+            }
+            None => (bytes.len(), bytes.len()),
+        };
+        let line_start = start;
+        start = next;
+        if end - line_start > run::MAX_LINE_BYTES {
+            return None;
+        }
+        let raw = &text[line_start..end];
+        // Trailing white space is not part of a record (only look when there may be some).
+        let line = match raw.as_bytes().last() {
+            Some(&b) if b > b' ' && b < 0x80 => raw,
+            _ => raw.trim_end(),
+        };
+        let Some((elapsed, offset)) = line::prefix_len(line.as_bytes()) else {
+            let segment = line.trim();
+            if segment.is_empty() {
+                continue;
+            }
+            if !run::is_name_line(segment) {
+                return None;
+            }
+            let record = Record {
+                line: number,
+                last_line: number,
+                elapsed_ms: None,
+                text: Cow::Borrowed(segment),
+                is_name: true,
+            };
+            splitter.record(&record, &Line::Other);
+            continue;
+        };
+        let message = &line[offset..];
+        if needs_classifying(message) {
+            let record = Record {
+                line: number,
+                last_line: number,
+                elapsed_ms: Some(elapsed),
+                text: Cow::Borrowed(message),
+                is_name: false,
+            };
+            splitter.record(&record, &line::classify(message));
+        } else {
+            splitter.plain(number, elapsed, message, || {
+                line::classify(message) != Line::Other
+            });
+        }
+    }
+    Some(splitter.finish())
+}
+
+/// Whether a message's first byte may start a line that matters without any keyword of
+/// [`DECISIVE`]: a separator, a date, `Copied file:`, `Source:`, `Destination:`, or anything
+/// unusual (white space classify would trim, a non-ASCII character); or any other line holding a
+/// keyword of [`DECISIVE`]. The probes are answered as `classify` answers them: by their first
+/// words, whatever follows.
+fn needs_classifying(message: &str) -> bool {
+    let m = message.trim_start_matches([' ', '\t']);
+    let anchored_probe = match m.as_bytes().first() {
+        None => return true,
+        Some(b'=' | b'0'..=b'9' | b'C' | b'S' | b'D') => return true,
+        Some(&b) if b <= b' ' || b >= 0x80 => return true,
+        Some(b'I') => m.starts_with("In Function"),
+        Some(b'G') => m.starts_with("GetCatVersion"),
+        Some(b'L') => m.starts_with("LoadFileQueues"),
+        Some(b'A') => m.starts_with("AnalyzePhase"),
+        Some(_) => false,
+    };
+    !anchored_probe && SEARCHER.find(m).is_some()
+}
+
+/// Whether a ` <digits>[.,]<3 digits>:` that [`line::glued_record_starts`] could take for a
+/// glued record occurs anywhere (a superset of its rule: any white space or the end after the
+/// colon, any number of digits).
+fn has_glued_candidate(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b':', bytes).any(|colon| {
+        if colon < 6 {
+            return false;
+        }
+        if bytes.get(colon + 1).is_some_and(|&b| b > b' ' && b < 0x80) {
+            return false;
+        }
+        let millis = &bytes[colon - 3..colon];
+        if !millis.iter().all(u8::is_ascii_digit) || !matches!(bytes[colon - 4], b'.' | b',') {
+            return false;
+        }
+        let secs_end = colon - 4;
+        let digits = bytes[..secs_end]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let start = secs_end - digits;
+        digits > 0 && start > 0 && bytes[start - 1] == b' '
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn careful(text: &str) -> Vec<Run> {
+        run::split_runs(text, false, &mut run::FileNotes::default())
+    }
+
+    #[test]
+    fn same_runs_as_the_careful_reading() {
+        let sep = "=".repeat(62);
+        let text = format!(
+            "[KB123456.log]\r\n0.172: {sep}\r\n0.172: 2005/06/17 12:33:45.123 (local)\r\n\
+             0.172: c:\\x\\update\\update.exe (version 6.1.22.4)\r\n\
+             0.180: Hotfix started with following command line: /quiet\r\n\
+             0.200: In Function TestVolatileFlag, line 1, RegOpenKeyExW failed\r\n\
+             0.300: DoInstallation: nothing\r\n\r\n\
+             1.000: Copied file:  C:\\WINDOWS\\system32\\a.dll\r\n\
+             2.000: You must restart your computer\r\n\
+             3.000: Update.exe extended error code = 0xbc2\r\n\
+             0.100: In Function TestVolatileFlag, line 2\r\n"
+        );
+        let fast = split_runs(&text).expect("well-formed");
+        assert_eq!(fast, careful(&text));
+        assert_eq!(fast.len(), 2, "elapsed time going backwards starts a run");
+    }
+
+    #[test]
+    fn gives_up_on_damage() {
+        assert!(split_runs("0.1: a\n0.200: Copied file: x\nwrapped tail\n").is_none());
+        assert!(split_runs("0.100: A 0.300: B\n").is_none());
+        let long = format!("0.100: {}\n", "x".repeat(run::MAX_LINE_BYTES));
+        assert!(split_runs(&long).is_none());
+        assert!(
+            split_runs("0.100: a\r0.200: b\r").is_some(),
+            "lone CRs are line breaks"
+        );
+    }
+
+    #[test]
+    fn glued_candidates() {
+        assert!(has_glued_candidate(b"0.100: x 12.345: y"));
+        assert!(has_glued_candidate(b"0.100: x 12.345:"));
+        assert!(!has_glued_candidate(b"0.100: at 11:15:14.123 (local)"));
+        assert!(!has_glued_candidate(b"0.100: C:\\x"));
+    }
+}
