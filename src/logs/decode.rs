@@ -58,6 +58,31 @@ pub fn decode<'a>(bytes: &'a [u8], codepage: Option<&'static Encoding>) -> Decod
     decode_with(bytes, WINDOWS_1252)
 }
 
+/// The encoding [`decode`] would choose, judged from the head of a file too big to hold (cut
+/// at a line break), and the length of its byte order mark. The only difference: text valid as
+/// UTF-8 in its head stays UTF-8 (with U+FFFD for any bad byte further on), where a whole file
+/// would fall back to a legacy code page.
+pub fn detect(head: &[u8], codepage: Option<&'static Encoding>) -> (&'static Encoding, usize) {
+    if let Some((enc, bom_len)) = Encoding::for_bom(head) {
+        return (enc, bom_len);
+    }
+    if let Some(enc) = sniff_utf16(head) {
+        return (enc, 0);
+    }
+    if let Some(enc) = codepage {
+        return (enc, 0);
+    }
+    if utf8_allowing_cut_tail(head).is_some() {
+        return (encoding_rs::UTF_8, 0);
+    }
+    if let Some(text) = SHIFT_JIS.decode_without_bom_handling_and_without_replacement(head)
+        && looks_japanese(&text)
+    {
+        return (SHIFT_JIS, 0);
+    }
+    (WINDOWS_1252, 0)
+}
+
 /// Looks up a code page name as users write it (`shift_jis`, `cp932`, `windows-1251`, `1251`).
 pub fn encoding_by_name(name: &str) -> Option<&'static Encoding> {
     let lower = name.trim().to_ascii_lowercase();
@@ -90,7 +115,7 @@ fn finish<'a>(text: Cow<'a, str>, encoding: &'static str, had_errors: bool) -> D
     }
 }
 
-fn label(enc: &'static Encoding) -> &'static str {
+pub(crate) fn label(enc: &'static Encoding) -> &'static str {
     match enc.name() {
         "UTF-8" => "utf-8",
         "UTF-16LE" => "utf-16le",
@@ -158,7 +183,18 @@ fn looks_japanese(text: &str) -> bool {
 }
 
 /// True when the start of the text is mostly control characters or replacement characters.
-fn looks_binary(text: &str) -> bool {
+pub(crate) fn looks_binary(text: &str) -> bool {
+    let head = &text.as_bytes()[..text.len().min(SNIFF_CHARS)];
+    if head.is_ascii() {
+        // The same count over bytes, which are the characters here.
+        let odd = head
+            .iter()
+            .filter(|&&b| {
+                (b < 0x20 || b == 0x7f) && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1a)
+            })
+            .count();
+        return odd * 10 > head.len();
+    }
     let mut total = 0usize;
     let mut odd = 0usize;
     for c in text.chars().take(SNIFF_CHARS) {
@@ -217,6 +253,23 @@ mod tests {
         let junk: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
         assert!(decode(&junk, None).looks_binary);
         assert!(!decode(b"0.172: hello\r\n", None).looks_binary);
+    }
+
+    proptest::proptest! {
+        /// The byte count for ASCII text is the character count it stands for.
+        #[test]
+        fn binary_sniff_over_bytes_is_exact(text in "[\\x00-\\x7f]{0,1500}") {
+            let by_chars = {
+                let (mut total, mut odd) = (0usize, 0usize);
+                for c in text.chars().take(SNIFF_CHARS) {
+                    total += 1;
+                    let control = c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c' | '\x1a');
+                    odd += usize::from(control);
+                }
+                total > 0 && odd * 10 > total
+            };
+            proptest::prop_assert_eq!(looks_binary(&text), by_chars);
+        }
     }
 
     #[test]

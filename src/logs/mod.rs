@@ -6,6 +6,7 @@ pub mod fast;
 pub mod line;
 mod report;
 pub mod run;
+mod stream;
 pub mod table;
 pub mod timesketch;
 
@@ -126,8 +127,11 @@ pub fn read_log(input: &Input, options: &LogOptions) -> LogFile {
         file
     };
     BUFFER.with_borrow_mut(|buffer| {
-        let result = match read_whole(&input.path, buffer, options.codepage) {
-            Ok(bytes) => analyze_bytes(&input.path, bytes, options),
+        let result = match read_file(&input.path, buffer, options.codepage) {
+            Ok(Read::Whole(bytes)) => analyze_bytes(&input.path, bytes, options),
+            Ok(Read::Head(head, mut rest)) => {
+                stream::analyze(&input.path, head, &mut rest, options)
+            }
             Err(why) => unreadable(why),
         };
         // A thread keeps a buffer the size of the logs it reads, not of the odd huge one.
@@ -145,19 +149,27 @@ thread_local! {
 }
 
 /// The largest read buffer a thread keeps between files.
-const KEEP_BUFFER: usize = 8 << 20;
+const KEEP_BUFFER: usize = WHOLE_BYTES + 1;
 
-/// Reads a log into `buffer`: its head first, then the rest, unless the head shows a large file
-/// is binary content with no installer line (a disk image, a sparse file).
-fn read_whole<'b>(
+/// A log read into memory: whole, or (too big to hold) its first bytes and the open file.
+enum Read<'b> {
+    Whole(&'b [u8]),
+    Head(&'b [u8], std::fs::File),
+}
+
+/// Reads a log into `buffer`: its head first, then the rest up to [`WHOLE_BYTES`], unless the
+/// head shows a large file is binary content with no installer line (a disk image, a sparse
+/// file).
+fn read_file<'b>(
     path: &Path,
     buffer: &'b mut Vec<u8>,
     codepage: Option<&'static Encoding>,
-) -> Result<&'b [u8], String> {
+) -> Result<Read<'b>, String> {
     let cannot = |e: std::io::Error| format!("cannot read: {e}");
     let mut file = std::fs::File::open(path).map_err(cannot)?;
     let mut filled = 0usize;
-    let complete = read_up_to(&mut file, buffer, &mut filled, HEAD_BYTES + 1).map_err(cannot)?;
+    let mut complete =
+        read_up_to(&mut file, buffer, &mut filled, HEAD_BYTES + 1).map_err(cannot)?;
     if !complete && head_is_binary(&buffer[..HEAD_BYTES], codepage) {
         return Err(format!(
             "binary content, not a text log (judged from its first {} MiB)",
@@ -165,15 +177,13 @@ fn read_whole<'b>(
         ));
     }
     if !complete {
-        let limit = MAX_LOG_BYTES as usize;
-        let complete = read_up_to(&mut file, buffer, &mut filled, limit + 1).map_err(cannot)?;
-        if !complete || filled > limit {
-            return Err(format!(
-                "cannot read: more than the {limit} bytes one file may take here"
-            ));
-        }
+        complete = read_up_to(&mut file, buffer, &mut filled, WHOLE_BYTES + 1).map_err(cannot)?;
     }
-    Ok(&buffer[..filled])
+    Ok(if complete {
+        Read::Whole(&buffer[..filled])
+    } else {
+        Read::Head(&buffer[..filled], file)
+    })
 }
 
 /// Reads from `file` into `buffer[filled..]` until the end of the file (true) or until `limit`
@@ -206,9 +216,9 @@ fn read_up_to(
 
 /// Bytes read before deciding whether a large file is a log at all.
 const HEAD_BYTES: usize = 1 << 20;
-/// The largest log read (whole: the run splitter holds a file's text). Installer logs are KBs to
-/// a few MB; a larger file gets an error row rather than exhausting memory.
-pub const MAX_LOG_BYTES: u64 = 1 << 30;
+/// The largest log read whole; a larger one is read block by block ([`stream`]). Installer logs
+/// are KBs to a few MB.
+pub const WHOLE_BYTES: usize = 8 << 20;
 
 /// Whether a file's head is binary content without any line of an installer log.
 fn head_is_binary(head: &[u8], codepage: Option<&'static Encoding>) -> bool {
@@ -250,6 +260,12 @@ fn fill(file: &mut LogFile, bytes: &[u8], options: &LogOptions) {
         .then(|| fast::split_runs(&decoded.text))
         .flatten();
     let all = fast.unwrap_or_else(|| run::split_runs(&decoded.text, options.events, &mut notes));
+    settle(file, all, &notes, decoded.looks_binary);
+}
+
+/// Sorts a file's runs from the records outside any run, and says what the file is when it
+/// holds no run.
+fn settle(file: &mut LogFile, all: Vec<Run>, notes: &FileNotes, looks_binary: bool) {
     if let Some(&first) = notes.truncated_lines.first() {
         file.warnings.push(format!(
             "{} line(s) longer than {} bytes cut (first at line {first})",
@@ -267,7 +283,7 @@ fn fill(file: &mut LogFile, bytes: &[u8], options: &LogOptions) {
         }
     }
     if file.runs.is_empty() {
-        file.problem = Some(if decoded.looks_binary {
+        file.problem = Some(if looks_binary {
             Problem::Unreadable("binary content, not a text log".into())
         } else if file.stray.is_empty() {
             Problem::NoRuns("no log lines (only blank lines)".into())
@@ -282,7 +298,7 @@ fn fill(file: &mut LogFile, bytes: &[u8], options: &LogOptions) {
                 stray.first_line, stray.last_line
             ));
         }
-        if decoded.looks_binary {
+        if looks_binary {
             file.warnings.push("file is mostly binary content".into());
         }
     }

@@ -84,68 +84,115 @@ fn all_equals(s: &str) -> bool {
 /// it is itself a recognisable record (so a stripped prefix does not hide a marker line); a file
 /// without prefixes is read line by line.
 pub fn for_each_record<'a>(text: &'a str, notes: &mut FileNotes, mut sink: impl FnMut(Record<'a>)) {
-    let mut pending: Option<Record<'a>> = None;
-    let mut previous_len = 0usize;
-    let mut emit = |pending: &mut Option<Record<'a>>, next: Option<Record<'a>>| {
-        if let Some(done) = std::mem::replace(pending, next) {
-            sink(done);
-        }
-    };
-    for (number, raw) in physical_lines(text) {
-        let raw = if raw.len() > MAX_LINE_BYTES {
-            notes.truncated_lines.push(number);
-            cut_at_boundary(raw, MAX_LINE_BYTES)
-        } else {
-            raw
+    let mut assembler = Assembler::default();
+    assembler.feed(text, notes, &mut sink);
+    assembler.finish(&mut sink);
+}
+
+/// [`for_each_record`] for text that comes in pieces (a file too big to hold, read block by
+/// block): each piece must end at a line break, except the last. The record still being
+/// assembled at the end of a piece is kept (owned) for the next.
+#[derive(Default)]
+pub struct Assembler {
+    pending: Option<Record<'static>>,
+    previous_len: usize,
+    /// Physical lines seen so far.
+    lines: u32,
+}
+
+impl Assembler {
+    /// Assembles the records of one piece of text, handing every finished one to `sink`.
+    pub fn feed<'a>(
+        &mut self,
+        text: &'a str,
+        notes: &mut FileNotes,
+        sink: &mut impl FnMut(Record<'a>),
+    ) {
+        let mut pending: Option<Record<'a>> = self.pending.take();
+        let mut emit = |pending: &mut Option<Record<'a>>, next: Option<Record<'a>>| {
+            if let Some(done) = std::mem::replace(pending, next) {
+                sink(done);
+            }
         };
-        let line = raw.trim_end();
-        if line.trim_start().is_empty() {
-            continue;
-        }
-        let may_continue_wrap = previous_len >= MAY_BE_WRAPPED;
-        previous_len = line.len();
-        let mut start = 0;
-        let cuts = line::glued_record_starts(line).chain(std::iter::once(line.len() + 1));
-        for cut in cuts {
-            let segment = &line[start..cut - 1];
-            start = cut;
-            if let Some((elapsed, message)) = line::elapsed_prefix(segment) {
+        let first = self.lines;
+        for (offset, raw) in physical_lines(text) {
+            let number = first.saturating_add(offset);
+            self.lines = number;
+            let raw = if raw.len() > MAX_LINE_BYTES {
+                notes.truncated_lines.push(number);
+                cut_at_boundary(raw, MAX_LINE_BYTES)
+            } else {
+                raw
+            };
+            let line = raw.trim_end();
+            if line.trim_start().is_empty() {
+                continue;
+            }
+            let may_continue_wrap = self.previous_len >= MAY_BE_WRAPPED;
+            self.previous_len = line.len();
+            let mut start = 0;
+            let cuts = line::glued_record_starts(line).chain(std::iter::once(line.len() + 1));
+            for cut in cuts {
+                let segment = &line[start..cut - 1];
+                start = cut;
+                if let Some((elapsed, message)) = line::elapsed_prefix(segment) {
+                    let record = Record {
+                        line: number,
+                        last_line: number,
+                        elapsed_ms: Some(elapsed),
+                        text: Cow::Borrowed(message),
+                        is_name: false,
+                    };
+                    emit(&mut pending, Some(record));
+                    continue;
+                }
+                let segment = segment.trim();
+                if segment.is_empty() {
+                    continue;
+                }
+                let is_name = is_name_line(segment);
+                // A record grows by joined lines up to the longest line kept, no further.
+                if !is_name
+                    && let Some(previous) = pending
+                        .as_mut()
+                        .filter(|p| p.elapsed_ms.is_some())
+                        .filter(|p| p.text.len() + segment.len() < MAX_LINE_BYTES)
+                    && let Some(joiner) = continuation(previous, segment, may_continue_wrap)
+                {
+                    let text = previous.text.to_mut();
+                    text.push_str(joiner);
+                    text.push_str(segment);
+                    previous.last_line = number;
+                    continue;
+                }
                 let record = Record {
                     line: number,
                     last_line: number,
-                    elapsed_ms: Some(elapsed),
-                    text: Cow::Borrowed(message),
-                    is_name: false,
+                    elapsed_ms: None,
+                    text: Cow::Borrowed(segment),
+                    is_name,
                 };
                 emit(&mut pending, Some(record));
-                continue;
             }
-            let segment = segment.trim();
-            if segment.is_empty() {
-                continue;
-            }
-            let is_name = is_name_line(segment);
-            if !is_name
-                && let Some(previous) = pending.as_mut().filter(|p| p.elapsed_ms.is_some())
-                && let Some(joiner) = continuation(previous, segment, may_continue_wrap)
-            {
-                let text = previous.text.to_mut();
-                text.push_str(joiner);
-                text.push_str(segment);
-                previous.last_line = number;
-                continue;
-            }
-            let record = Record {
-                line: number,
-                last_line: number,
-                elapsed_ms: None,
-                text: Cow::Borrowed(segment),
-                is_name,
-            };
-            emit(&mut pending, Some(record));
+        }
+        self.pending = pending.map(Record::into_owned);
+    }
+
+    /// Hands over the last record.
+    pub fn finish<'a>(self, sink: &mut impl FnMut(Record<'a>)) {
+        if let Some(last) = self.pending {
+            sink(last);
         }
     }
-    emit(&mut pending, None);
+}
+
+impl Record<'_> {
+    fn into_owned(self) -> Record<'static> {
+        Record {
+            text: Cow::Owned(self.text.into_owned()),
+            ..self
+        }
+    }
 }
 
 /// Whether an unprefixed segment continues `previous`, and with what joiner. A segment that
