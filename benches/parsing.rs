@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the hot paths: log decoding, the line grammar, run splitting and
-//! classification, CSV writing, and MSZIP / LZX folder decompression.
+//! classification, CSV writing, each stage of `kbaudit logs` over a generated share, and MSZIP /
+//! LZX folder decompression.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -132,5 +133,118 @@ fn cabinets(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, logs, cabinets);
+/// The stages of `kbaudit logs`, one at a time, over a generated share (clean and mixed
+/// profiles, 300 hosts each) in the page cache: walk, read, decode, split (the fast reading and
+/// the careful one it falls back to), rows, CSV, and all of them for one file at a time.
+fn stages(c: &mut Criterion) {
+    use common::share::{Profile, write_share};
+    use kbaudit::scan;
+    for (name, profile) in [("clean", Profile::Clean), ("mixed", Profile::Mixed)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (files, bytes) = write_share(dir.path(), 300, 7, profile);
+        let root = vec![dir.path().to_path_buf()];
+        let inputs = scan::collect_unsized(&root, "logs", |p| scan::has_extension(p, &["log"]));
+        assert_eq!(inputs.len() as u64, files);
+        let raw: Vec<Vec<u8>> = inputs
+            .iter()
+            .map(|i| std::fs::read(&i.path).unwrap())
+            .collect();
+        let texts: Vec<String> = raw
+            .iter()
+            .map(|b| decode::decode(b, None).text.into_owned())
+            .collect();
+        let options = LogOptions::default();
+        let analysed: Vec<logs::LogFile> = inputs
+            .iter()
+            .zip(&raw)
+            .map(|(i, b)| logs::analyze_bytes(&i.path, b, &options))
+            .collect();
+        let rows: Vec<logs::RunRow> = analysed.iter().flat_map(|f| f.run_rows(None)).collect();
+
+        let mut group = c.benchmark_group(format!("stages ({name} share)"));
+        group.throughput(Throughput::Bytes(bytes));
+        group.sample_size(10);
+        group.bench_function("walk", |b| {
+            b.iter(|| {
+                scan::collect_unsized(&root, "logs", |p| scan::has_extension(p, &["log"])).len()
+            })
+        });
+        group.bench_function("read", |b| {
+            let mut buffer = Vec::new();
+            b.iter(|| {
+                let mut total = 0;
+                for input in &inputs {
+                    use std::io::Read;
+                    buffer.clear();
+                    let mut file = std::fs::File::open(&input.path).unwrap();
+                    total += file.read_to_end(&mut buffer).unwrap();
+                }
+                black_box(total)
+            })
+        });
+        group.bench_function("decode", |b| {
+            b.iter(|| {
+                raw.iter()
+                    .map(|b| decode::decode(black_box(b), None).text.len())
+                    .sum::<usize>()
+            })
+        });
+        group.bench_function("split, fast reading", |b| {
+            b.iter(|| {
+                texts
+                    .iter()
+                    .map(|t| match logs::fast::split_runs(black_box(t)) {
+                        Some(runs) => runs.len(),
+                        None => run::split_runs(t, false, &mut run::FileNotes::default()).len(),
+                    })
+                    .sum::<usize>()
+            })
+        });
+        group.bench_function("split, careful reading only", |b| {
+            b.iter(|| {
+                texts
+                    .iter()
+                    .map(|t| {
+                        run::split_runs(black_box(t), false, &mut run::FileNotes::default()).len()
+                    })
+                    .sum::<usize>()
+            })
+        });
+        group.bench_function("rows", |b| {
+            b.iter(|| {
+                analysed
+                    .iter()
+                    .map(|f| f.run_rows(None).len())
+                    .sum::<usize>()
+            })
+        });
+        let out = tempfile::tempdir().unwrap();
+        group.bench_function("csv", |b| {
+            b.iter(|| {
+                let options = OutputOptions {
+                    format: Format::Csv,
+                    force: true,
+                    ..OutputOptions::default()
+                };
+                let path = out.path().join("runs.csv");
+                let mut table = TableWriter::create::<logs::RunRow>(Some(&path), options).unwrap();
+                for row in &rows {
+                    table.write(row).unwrap();
+                }
+                table.finish().unwrap();
+            })
+        });
+        group.bench_function("all stages, file by file", |b| {
+            b.iter(|| {
+                inputs
+                    .iter()
+                    .map(|i| logs::read_log(i, &options).run_rows(None).len())
+                    .sum::<usize>()
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, logs, stages, cabinets);
 criterion_main!(benches);

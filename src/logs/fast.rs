@@ -145,7 +145,7 @@ fn needs_classifying(message: &str) -> bool {
     let m = message.trim_start_matches([' ', '\t']);
     let anchored_probe = match m.as_bytes().first() {
         None => return true,
-        Some(b'=' | b'0'..=b'9' | b'C' | b'S' | b'D') => return true,
+        Some(b'=' | b'0'..=b'9') => return true,
         Some(&b) if b <= b' ' || b >= 0x80 => return true,
         Some(b'I') => m.starts_with("In Function"),
         Some(b'G') => m.starts_with("GetCatVersion"),

@@ -346,22 +346,36 @@ static MATCHER: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::Lazy
         .expect("static keyword list builds")
 });
 
+/// For each byte, the keywords that start with it (one bit each).
+static BY_FIRST_BYTE: std::sync::LazyLock<[u64; 256]> = std::sync::LazyLock::new(|| {
+    let mut table = [0u64; 256];
+    for (i, keyword) in KEYWORDS.iter().enumerate() {
+        table[usize::from(keyword.as_bytes()[0])] |= 1 << i;
+    }
+    table
+});
+
 /// Which keywords occur in a line.
 #[derive(Clone, Copy)]
 struct Found(u64);
 
 impl Found {
     /// Every keyword occurrence, overlapping ones included: the searcher (with its SIMD
-    /// prefilter) finds the leftmost place where some keyword starts, every keyword is tried
-    /// there, and the search goes on from the next byte. Much faster than an overlapping
-    /// automaton walk over each byte, for lines that hold one or two keywords at most.
+    /// prefilter) finds the leftmost place where some keyword starts, the keywords starting with
+    /// that byte are tried there, and the search goes on from the next byte (a keyword may start
+    /// inside another: `CheckSystem Restore...`). Much faster than an overlapping automaton walk
+    /// over each byte, for lines that hold one or two keywords at most.
     fn scan(text: &str) -> Self {
+        let bytes = text.as_bytes();
         let mut bits = 0u64;
         let mut at = 0;
         while let Some(m) = MATCHER.find(aho_corasick::Input::new(text).span(at..text.len())) {
-            let rest = &text.as_bytes()[m.start()..];
-            for (i, keyword) in KEYWORDS.iter().enumerate() {
-                if rest.starts_with(keyword.as_bytes()) {
+            let rest = &bytes[m.start()..];
+            let mut candidates = BY_FIRST_BYTE[usize::from(rest[0])];
+            while candidates != 0 {
+                let i = candidates.trailing_zeros();
+                candidates &= candidates - 1;
+                if rest.starts_with(KEYWORDS[i as usize].as_bytes()) {
                     bits |= 1 << i;
                 }
             }
@@ -542,9 +556,10 @@ fn installer_line(m: &str) -> Option<Line<'_>> {
     let (path, rest) = m.rsplit_once(" (version ")?;
     let version = rest.strip_suffix(')')?.trim();
     let path = path.trim();
-    path.to_ascii_lowercase()
-        .ends_with(".exe")
-        .then_some(Line::Installer { path, version })
+    let is_exe = path.len() >= 4
+        && path.is_char_boundary(path.len() - 4)
+        && path[path.len() - 4..].eq_ignore_ascii_case(".exe");
+    is_exe.then_some(Line::Installer { path, version })
 }
 
 /// `Package KB<n>, File <path>, Version <v>, Branch <BRANCH>`

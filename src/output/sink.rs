@@ -30,6 +30,8 @@ pub fn check_writable(path: &Path, force: bool) -> anyhow::Result<()> {
 /// Writes one table to stdout or to a file, which appears under its name only when complete.
 pub struct TableWriter {
     out: Encoder,
+    /// One cell's CSV text, reused from cell to cell.
+    scratch: String,
     guard: bool,
     columns: Vec<String>,
     file: Option<PendingFile>,
@@ -74,6 +76,7 @@ impl TableWriter {
     ) -> anyhow::Result<Self> {
         Ok(TableWriter {
             out: Encoder::Xlsx(book.sheet(name, &columns)?),
+            scratch: String::new(),
             guard: false,
             columns,
             file: None,
@@ -121,6 +124,7 @@ impl TableWriter {
         };
         Ok(TableWriter {
             out,
+            scratch: String::new(),
             guard: !options.raw_cells,
             columns,
             file,
@@ -138,7 +142,8 @@ impl TableWriter {
         match &mut self.out {
             Encoder::Csv(csv) => {
                 for cell in cells {
-                    csv.write_field(cell.to_csv(self.guard).as_bytes())?;
+                    cell.write_csv(self.guard, &mut self.scratch);
+                    csv.write_field(self.scratch.as_bytes())?;
                 }
                 csv.write_record(None::<&[u8]>)?;
                 Ok(())
