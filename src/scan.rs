@@ -396,6 +396,9 @@ pub struct Progress {
     bar: ProgressBar,
     /// The bar counts items (the sizes were not looked up), not bytes.
     by_items: bool,
+    /// The work reports its bytes as it goes ([`Progress::add_bytes`]), not the map when an
+    /// input is done.
+    by_work: bool,
     total_items: usize,
     noun: &'static str,
     quiet: bool,
@@ -450,6 +453,7 @@ impl Progress {
         let progress = Progress {
             bar,
             by_items: total_bytes.is_none(),
+            by_work: false,
             total_items,
             noun,
             quiet: false,
@@ -469,8 +473,17 @@ impl Progress {
         self.items_done(done);
     }
 
+    /// The work reports bytes itself, as it goes.
+    pub fn reported_by_work(mut self) -> Self {
+        self.by_work = true;
+        self
+    }
+
     /// One input is done: its bytes, or one more item.
     pub fn input_done(&self, input: &Input) {
+        if self.by_work {
+            return;
+        }
         if self.by_items {
             self.bar.inc(1);
         } else {

@@ -168,3 +168,24 @@ fn a_cabinet_after_padding_behind_the_stub_is_still_a_self_extractor() {
     );
     assert_eq!(row.signed, Some(true));
 }
+
+/// A package's progress reports add up to its size, and come in more than one piece while its
+/// payload is decompressed (so a bar over one large package moves).
+#[test]
+fn progress_reports_add_up_to_the_package_size() {
+    for name in [
+        "corpus/packages/WindowsServer2003-KB911897-x86-ENU.exe",
+        "corpus/packages/KB916666.cab",
+        "corpus/packages/not-a-package.exe",
+    ] {
+        let bytes = std::fs::read(name).unwrap();
+        let reports = std::cell::RefCell::new(Vec::new());
+        let report = |n: u64| reports.borrow_mut().push(n);
+        let inventory = package::inventory_reporting(Path::new(name), &bytes, 1 << 26, &report);
+        let reports = reports.into_inner();
+        assert_eq!(reports.iter().sum::<u64>(), bytes.len() as u64, "{name}");
+        if inventory.package.status != "error" {
+            assert!(reports.len() > 1, "{name}: {reports:?}");
+        }
+    }
+}

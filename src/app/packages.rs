@@ -25,12 +25,15 @@ pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCo
     let mut packages_out = outputs.table::<PackageRow>("packages")?;
     let mut files_out = outputs.extra::<FileRow>("--files", args.files.as_deref(), "files")?;
     let pool = scan::thread_pool(common.threads)?;
+    // Each package reports its bytes as they are decompressed, so the rate and ETA hold on a
+    // large one.
     let progress = Progress::new(
         common.progress_mode(),
         inputs.iter().map(|i| i.size).sum(),
         inputs.len(),
         "packages",
-    );
+    )
+    .reported_by_work();
     let mut failed = 0usize;
     let (mut by_status, mut capable) = (std::collections::BTreeMap::new(), 0usize);
     scan::map_ordered(
@@ -50,21 +53,36 @@ pub(super) fn run(args: &PackagesArgs, common: &Common) -> anyhow::Result<ExitCo
             if let Some(problem) = &input.problem {
                 return unreadable(problem.clone());
             }
+            // Whatever happens below, the package's bytes are done once.
+            let done = std::cell::Cell::new(0u64);
+            let report = |n: u64| {
+                done.set(done.get() + n);
+                progress.add_bytes(n);
+            };
+            let finish = || progress.add_bytes(input.size.saturating_sub(done.get()));
             let head = match scan::HeadFirst::open(&input.path, 64) {
                 Ok(head) => head,
-                Err(e) => return unreadable(format!("cannot read: {e}")),
+                Err(e) => {
+                    finish();
+                    return unreadable(format!("cannot read: {e}"));
+                }
             };
             // A package is a PE (self-extractor) or a cabinet: anything else is refused from its
             // head, not read whole.
             if !(head.bytes.starts_with(b"MZ") || head.bytes.starts_with(b"MSCF")) {
+                finish();
                 return unreadable(
                     "neither a PE file nor a cabinet (no MZ or MSCF at its start)".into(),
                 );
             }
-            match head.read_rest(MAX_PACKAGE_BYTES) {
-                Ok(bytes) => package::inventory(&input.path, &bytes, args.max_bytes),
+            let inventory = match head.read_rest(MAX_PACKAGE_BYTES) {
+                Ok(bytes) => {
+                    package::inventory_reporting(&input.path, &bytes, args.max_bytes, &report)
+                }
                 Err(e) => unreadable(format!("cannot read: {e}")),
-            }
+            };
+            finish();
+            inventory
         },
         |_, inventory| {
             *by_status.entry(inventory.package.status).or_insert(0usize) += 1;

@@ -210,6 +210,46 @@ fn attributes(a: u16) -> String {
 
 /// Inventories one package (`bytes` is the whole file). At most `max_bytes` are decompressed.
 pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
+    inventory_reporting(path, bytes, max_bytes, &|_| {})
+}
+
+/// [`inventory`], telling `progress` how far it is, in bytes of the package: decompressed bytes
+/// scaled to the package's size (the cabinets' file tables give the total to expect), so a bar
+/// over many packages moves while one large package is read. The reports add up to the
+/// package's size.
+pub fn inventory_reporting(
+    path: &Path,
+    bytes: &[u8],
+    max_bytes: u64,
+    progress: &dyn Fn(u64),
+) -> Inventory {
+    let package_len = bytes.len() as u64;
+    let reported = std::cell::Cell::new(0u64);
+    let expected = std::cell::Cell::new(0u64);
+    let decompressed = std::cell::Cell::new(0u64);
+    let on_bytes = |n: u64| {
+        decompressed.set(decompressed.get() + n);
+        let total = expected.get().max(decompressed.get()).max(1);
+        let due =
+            (u128::from(decompressed.get()) * u128::from(package_len) / u128::from(total)) as u64;
+        let due = due.min(package_len);
+        if due > reported.get() {
+            progress(due - reported.get());
+            reported.set(due);
+        }
+    };
+    let inventory = inventory_inner(path, bytes, max_bytes, &expected, &on_bytes);
+    progress(package_len.saturating_sub(reported.get()));
+    inventory
+}
+
+fn inventory_inner(
+    path: &Path,
+    bytes: &[u8],
+    max_bytes: u64,
+    expected: &std::cell::Cell<u64>,
+    on_bytes: &dyn Fn(u64),
+) -> Inventory {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -295,11 +335,20 @@ pub fn inventory(path: &Path, bytes: &[u8], max_bytes: u64) -> Inventory {
     let mut methods = BTreeSet::new();
     let mut entries = Vec::new();
     let mut budget = max_bytes;
+    expected.set(
+        search
+            .cabinets
+            .iter()
+            .flat_map(|c| &c.cabinet.files)
+            .map(|f| u64::from(f.size))
+            .sum(),
+    );
     for located in &search.cabinets {
         let cabinet = &located.cabinet;
         methods.extend(cabinet.folders.iter().map(|f| f.method.label()));
         // Payloads stream through: hashed and analysed as they end, their bytes dropped.
-        let mut sink = PayloadSink::new(cabinet, row.delta_compressed, budget);
+        let mut sink =
+            PayloadSink::new(cabinet, row.delta_compressed, budget).with_progress(on_bytes);
         let findings = stream_files(located.bytes(bytes), cabinet, false, max_bytes, &mut sink);
         budget = sink.budget();
         for finding in cabinet.findings.iter().chain(&findings) {

@@ -55,9 +55,17 @@ pub struct PayloadSink<'a> {
     budget: u64,
     pending: Vec<Option<Pending>>,
     pub done: Vec<Option<Result<Payload, CabError>>>,
+    /// Told the size of each piece of output as it is decompressed (for a progress bar).
+    on_bytes: Option<&'a dyn Fn(u64)>,
 }
 
 impl<'a> PayloadSink<'a> {
+    /// Reports each decompressed piece's size to `on_bytes`.
+    pub fn with_progress(mut self, on_bytes: &'a dyn Fn(u64)) -> Self {
+        self.on_bytes = Some(on_bytes);
+        self
+    }
+
     pub fn new(cabinet: &'a Cabinet, delta: bool, budget: u64) -> Self {
         let n = cabinet.files.len();
         PayloadSink {
@@ -65,6 +73,7 @@ impl<'a> PayloadSink<'a> {
             delta,
             budget,
             pending: (0..n).map(|_| None).collect(),
+            on_bytes: None,
             done: (0..n).map(|_| None).collect(),
         }
     }
@@ -124,6 +133,9 @@ impl<'a> PayloadSink<'a> {
 
 impl FileSink for PayloadSink<'_> {
     fn data(&mut self, index: usize, bytes: &[u8]) -> Result<(), CabError> {
+        if let Some(on_bytes) = self.on_bytes {
+            on_bytes(bytes.len() as u64);
+        }
         self.budget = self
             .budget
             .checked_sub(bytes.len() as u64)
