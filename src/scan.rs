@@ -74,42 +74,85 @@ fn collect(
             }
         };
         if !metadata.is_dir() {
-            add_sized(&mut inputs, &mut seen, root, &metadata);
+            inputs.extend(sized_input(&mut seen, root, &metadata));
             continue;
         }
-        let mut matched = false;
-        let walk = walkdir::WalkDir::new(root)
-            .sort_by_file_name()
-            .follow_links(false);
-        // The device of each directory on the way down (a walk may cross into another mount).
-        let mut devices: Vec<Option<u64>> = Vec::new();
-        for entry in walk {
-            match entry {
-                // The root (maybe a link to a directory: its device is the target's).
-                Ok(entry) if entry.depth() == 0 => {
-                    devices = vec![device_of(&metadata)];
+        walk_dir(
+            root,
+            &metadata,
+            what,
+            &accept,
+            sized,
+            &mut seen,
+            &mut |input| {
+                inputs.push(input);
+                spinner.found(inputs.len() as u64);
+                true
+            },
+        );
+    }
+    sort_by_path(&mut inputs);
+    inputs
+}
+
+/// Walks one directory in sorted order (by file name within each directory, depth first: the
+/// order [`sort_by_path`] gives), handing each input to `sink` until it returns false. A
+/// directory without any accepted file gives one problem input, placed first (its path sorts
+/// before anything under it).
+fn walk_dir(
+    root: &Path,
+    metadata: &std::fs::Metadata,
+    what: &str,
+    accept: &dyn Fn(&Path) -> bool,
+    sized: bool,
+    seen: &mut std::collections::HashSet<FileId>,
+    sink: &mut dyn FnMut(Input) -> bool,
+) {
+    let mut matched = false;
+    // Problems met before the first match wait: the "nothing found" row would come first.
+    let mut waiting = Vec::new();
+    let mut give = |input: Input, matched: bool, waiting: &mut Vec<Input>| -> bool {
+        if !matched {
+            waiting.push(input);
+            return true;
+        }
+        waiting
+            .drain(..)
+            .chain(std::iter::once(input))
+            .all(&mut *sink)
+    };
+    let walk = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .follow_links(false);
+    // The device of each directory on the way down (a walk may cross into another mount).
+    let mut devices: Vec<Option<u64>> = Vec::new();
+    for entry in walk {
+        let input = match entry {
+            // The root (maybe a link to a directory: its device is the target's).
+            Ok(entry) if entry.depth() == 0 => {
+                devices = vec![device_of(metadata)];
+                continue;
+            }
+            Ok(entry) if entry.file_type().is_dir() => {
+                if !sized {
+                    devices.truncate(entry.depth());
+                    devices.push(entry.metadata().ok().and_then(|m| device_of(&m)));
                 }
-                Ok(entry) if entry.file_type().is_dir() => {
-                    if !sized {
-                        devices.truncate(entry.depth());
-                        devices.push(entry.metadata().ok().and_then(|m| device_of(&m)));
-                    }
+                continue;
+            }
+            Ok(entry) => {
+                let path = entry.path();
+                if !accept(path) {
+                    continue;
                 }
-                Ok(entry) => {
-                    let path = entry.path();
-                    if !accept(path) {
-                        continue;
-                    }
-                    if !sized && !entry.path_is_symlink() {
-                        matched = true;
-                        spinner.found(inputs.len() as u64 + 1);
-                        let device = entry
-                            .depth()
-                            .checked_sub(1)
-                            .and_then(|d| devices.get(d).copied().flatten());
-                        add_unsized(&mut inputs, &mut seen, &entry, device);
-                        continue;
-                    }
+                if !sized && !entry.path_is_symlink() {
+                    matched = true;
+                    let device = entry
+                        .depth()
+                        .checked_sub(1)
+                        .and_then(|d| devices.get(d).copied().flatten());
+                    unsized_input(seen, &entry, device)
+                } else {
                     // Symbolic links to files are read; links to directories are not followed.
                     let metadata = if entry.path_is_symlink() {
                         match std::fs::metadata(path) {
@@ -120,26 +163,121 @@ fn collect(
                         entry.metadata().map_err(std::io::Error::other)
                     };
                     matched = true;
-                    spinner.found(inputs.len() as u64 + 1);
                     match metadata {
-                        Ok(m) => add_sized(&mut inputs, &mut seen, path, &m),
-                        Err(e) => inputs.push(problem(path, format!("cannot open: {e}"))),
+                        Ok(m) => sized_input(seen, path, &m),
+                        Err(e) => Some(problem(path, format!("cannot open: {e}"))),
                     }
                 }
-                Err(e) => {
-                    let path = e.path().unwrap_or(root).to_path_buf();
-                    inputs.push(problem(&path, format!("cannot read directory: {e}")));
-                }
             }
-        }
-        if !matched {
-            let mut none = problem(root, format!("no {what} found under this directory"));
-            none.is_bad_path = true;
-            inputs.push(none);
+            Err(e) => {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                Some(problem(&path, format!("cannot read directory: {e}")))
+            }
+        };
+        if let Some(input) = input
+            && !give(input, matched, &mut waiting)
+        {
+            return;
         }
     }
-    sort_by_path(&mut inputs);
-    inputs
+    if !matched {
+        let mut none = problem(root, format!("no {what} found under this directory"));
+        none.is_bad_path = true;
+        let _ = std::iter::once(none).chain(waiting).all(sink);
+    }
+}
+
+/// The inputs under one directory, found by a thread of their own (spawned in `scope`) while
+/// they are processed: in the order [`collect_unsized`] gives, but never all in memory at once
+/// (a bounded queue holds those found ahead of the work). `keep` drops inputs another filter
+/// rules out (a host, a shard) before they are queued.
+pub fn stream_unsized<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    root: PathBuf,
+    what: &'static str,
+    accept: impl Fn(&Path) -> bool + Send + 'scope,
+    keep: impl Fn(&Input) -> bool + Send + 'scope,
+) -> WalkStream {
+    let (sender, receiver) = std::sync::mpsc::sync_channel(AHEAD);
+    let found = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let walking = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (counter, running) = (found.clone(), walking.clone());
+    scope.spawn(move || {
+        let mut seen = std::collections::HashSet::new();
+        match std::fs::metadata(&root) {
+            Ok(metadata) => walk_dir(
+                &root,
+                &metadata,
+                what,
+                &accept,
+                false,
+                &mut seen,
+                &mut |input| {
+                    if !keep(&input) {
+                        return true;
+                    }
+                    counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    // The receiver is gone when the work stopped (an error, a closed pipe).
+                    sender.send(input).is_ok()
+                },
+            ),
+            Err(e) => {
+                let mut bad = problem(&root, format!("cannot open: {e}"));
+                bad.is_bad_path = true;
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let _ = sender.send(bad);
+            }
+        }
+        running.store(false, std::sync::atomic::Ordering::Relaxed);
+    });
+    WalkStream {
+        receiver,
+        found,
+        walking,
+    }
+}
+
+/// How many inputs a streamed walk may find ahead of the work (about 200 bytes each).
+const AHEAD: usize = 10_000;
+
+/// The inputs of [`stream_unsized`], in order.
+pub struct WalkStream {
+    receiver: std::sync::mpsc::Receiver<Input>,
+    found: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    walking: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl WalkStream {
+    /// A stream of inputs listed beforehand.
+    pub fn from_inputs(inputs: Vec<Input>) -> Self {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(inputs.len());
+        let found = inputs.len();
+        for input in inputs {
+            // The receiver is right here: the queue has room for every input.
+            let _ = sender.send(input);
+        }
+        WalkStream {
+            receiver,
+            found: std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(found)),
+            walking: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
+    }
+
+    /// Inputs found so far, and whether the walk is still going.
+    pub fn found(&self) -> (usize, bool) {
+        (
+            self.found.load(std::sync::atomic::Ordering::Relaxed),
+            self.walking.load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+}
+
+impl Iterator for WalkStream {
+    type Item = Input;
+
+    fn next(&mut self) -> Option<Input> {
+        self.receiver.recv().ok()
+    }
 }
 
 /// Orders inputs as one sorted walk of a single tree would: by path, component by component. The
@@ -174,62 +312,58 @@ pub fn file_id(path: &Path, _: &std::fs::Metadata) -> Option<FileId> {
     std::fs::canonicalize(path).ok()
 }
 
-/// Adds a regular file, or a problem row for anything else; nothing when already seen.
-fn add_sized(
-    inputs: &mut Vec<Input>,
+/// A regular file, or a problem row for anything else; nothing when already seen.
+fn sized_input(
     seen: &mut std::collections::HashSet<FileId>,
     path: &Path,
     metadata: &std::fs::Metadata,
-) {
+) -> Option<Input> {
     if !metadata.is_file() {
-        inputs.push(problem(
+        return Some(problem(
             path,
             "not a regular file (a FIFO, socket or device?)".into(),
         ));
-        return;
     }
     let id = file_id(path, metadata);
     // FileId is Copy on Unix, a PathBuf elsewhere.
     #[allow(clippy::clone_on_copy)]
     if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
-        return;
+        return None;
     }
-    inputs.push(Input {
+    Some(Input {
         path: path.to_path_buf(),
         size: metadata.len(),
         problem: None,
         is_bad_path: false,
         id,
-    });
+    })
 }
 
 /// A walked file known from its directory entry alone (no `stat`).
-fn add_unsized(
-    inputs: &mut Vec<Input>,
+fn unsized_input(
     seen: &mut std::collections::HashSet<FileId>,
     entry: &walkdir::DirEntry,
     device: Option<u64>,
-) {
+) -> Option<Input> {
     let path = entry.path();
     if !entry.file_type().is_file() {
-        inputs.push(problem(
+        return Some(problem(
             path,
             "not a regular file (a FIFO, socket or device?)".into(),
         ));
-        return;
     }
     let id = entry_id(entry, device);
     #[allow(clippy::clone_on_copy)]
     if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
-        return;
+        return None;
     }
-    inputs.push(Input {
+    Some(Input {
         path: path.to_path_buf(),
         size: 0,
         problem: None,
         is_bad_path: false,
         id,
-    });
+    })
 }
 
 #[cfg(unix)]
@@ -473,6 +607,13 @@ impl Progress {
         self.items_done(done);
     }
 
+    /// A new total of items (a walk still finding inputs).
+    pub fn set_total_items(&self, total: usize) {
+        if self.by_items {
+            self.bar.set_length(total as u64);
+        }
+    }
+
     /// The work reports bytes itself, as it goes.
     pub fn reported_by_work(mut self) -> Self {
         self.by_work = true;
@@ -553,24 +694,66 @@ where
     W: Fn(&Input) -> T + Sync,
     E: FnMut(&Input, T) -> anyhow::Result<()>,
 {
-    let chunk_len = (pool.current_num_threads() * 32).max(64);
     let mut done = 0;
-    for chunk in inputs.chunks(chunk_len) {
-        let results: Vec<T> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|input| {
-                    let result = work(input);
-                    progress.input_done(input);
-                    result
-                })
-                .collect()
-        });
-        for (input, result) in chunk.iter().zip(results) {
-            emit(input, result)?;
-        }
+    for chunk in inputs.chunks(chunk_len(pool)) {
+        map_chunk(pool, chunk, progress, &work, &mut emit)?;
         done += chunk.len();
         progress.items_done(done);
+    }
+    Ok(())
+}
+
+/// [`map_ordered`] over a [`WalkStream`]: chunks are taken as the walk finds them, and the bar's
+/// total follows what the walk has found.
+pub fn map_streamed<T, W, E>(
+    pool: &rayon::ThreadPool,
+    inputs: &mut WalkStream,
+    progress: &Progress,
+    work: W,
+    mut emit: E,
+) -> anyhow::Result<()>
+where
+    T: Send,
+    W: Fn(&Input) -> T + Sync,
+    E: FnMut(&Input, T) -> anyhow::Result<()>,
+{
+    let mut done = 0;
+    loop {
+        let chunk: Vec<Input> = inputs.by_ref().take(chunk_len(pool)).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        progress.set_total_items(inputs.found().0);
+        map_chunk(pool, &chunk, progress, &work, &mut emit)?;
+        done += chunk.len();
+        progress.items_done(done);
+    }
+}
+
+fn chunk_len(pool: &rayon::ThreadPool) -> usize {
+    (pool.current_num_threads() * 32).max(64)
+}
+
+/// Maps one chunk in parallel and emits its results in order.
+fn map_chunk<T: Send>(
+    pool: &rayon::ThreadPool,
+    chunk: &[Input],
+    progress: &Progress,
+    work: &(impl Fn(&Input) -> T + Sync),
+    emit: &mut impl FnMut(&Input, T) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let results: Vec<T> = pool.install(|| {
+        chunk
+            .par_iter()
+            .map(|input| {
+                let result = work(input);
+                progress.input_done(input);
+                result
+            })
+            .collect()
+    });
+    for (input, result) in chunk.iter().zip(results) {
+        emit(input, result)?;
     }
     Ok(())
 }

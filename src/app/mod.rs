@@ -63,6 +63,28 @@ fn exit_code_for(inputs: &[crate::scan::Input], some_failed: bool) -> ExitCode {
     }
 }
 
+/// [`exit_code_for`] from counts: `problems` of `total` inputs could not be used at all.
+fn exit_code_for_counts(total: usize, problems: usize, some_failed: bool) -> ExitCode {
+    if total > 0 && problems == total {
+        ExitCode::from(EXIT_USAGE)
+    } else {
+        exit_code(some_failed)
+    }
+}
+
+/// The identities of the outputs that exist already (that `--force` would overwrite).
+fn output_ids(outputs: &[Option<&std::path::Path>]) -> Vec<crate::scan::FileId> {
+    outputs
+        .iter()
+        .flatten()
+        .filter(|p| p.as_os_str() != "-")
+        .filter_map(|p| {
+            let metadata = std::fs::metadata(p).ok()?;
+            crate::scan::file_id(p, &metadata)
+        })
+        .collect()
+}
+
 /// Refuses, before any output is opened, two outputs with the same path and an output that is
 /// one of the inputs (`--force` would otherwise overwrite the log being read).
 fn guard_outputs(
