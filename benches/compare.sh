@@ -4,8 +4,8 @@
 #     with the floor of this machine: rg -c with a pattern that never matches (walk + read only);
 #   kbaudit extract -j1/-j2  vs  cabextract.
 # Logs are timed in alternating rounds (each round runs every command once, in turn) and
-# reported as medians, so a slow spell of the machine hits every command alike; peak RSS comes
-# from GNU time. Prints Markdown tables for the README.
+# reported as medians, so a slow spell of the machine hits every command alike, less the median
+# time to start `true` (the harness's own cost); peak RSS comes from GNU time. Prints Markdown tables for the README.
 # Needs: rg, cabextract, hyperfine, GNU time, python3 (Debian: apt-get install ripgrep cabextract
 # hyperfine time).
 #
@@ -61,10 +61,14 @@ for share in shares:
     for cmd in cmds.values():
         run(cmd)
     times = {name: [] for name in cmds}
+    spawn = []
     for _ in range(rounds):
+        # What starting a process costs from here, taken off every time below.
+        spawn.append(run(["true"]))
         for name, cmd in cmds.items():
             times[name].append(run(cmd))
-    median = {name: statistics.median(t) for name, t in times.items()}
+    spawn = statistics.median(spawn)
+    median = {name: statistics.median(t) - spawn for name, t in times.items()}
     print(f"\n{share.rsplit('/', 1)[-1]}: {files} files, {size / 1e6:.0f} MB, medians of {rounds} alternating rounds\n")
     print("| command | median (s) | MB/s | peak RSS (MiB) | ÷ rg -c (same -j) | ÷ floor (same -j) |")
     print("|---|---|---|---|---|---|")

@@ -126,6 +126,23 @@ fn an_output_that_is_an_input_or_named_twice_is_refused_before_any_work() {
         before,
         "the input is untouched"
     );
+    // The same inside a walked directory: refused when the walk meets it, nothing moved into place.
+    let share = dir.path().join("share");
+    std::fs::create_dir_all(share.join("HOST")).unwrap();
+    let inside = share.join("HOST").join("KB896358.log");
+    std::fs::copy("corpus/logs/SRV-WEB01/KB896358.log", &inside).unwrap();
+    kbaudit()
+        .arg("logs")
+        .arg(&share)
+        .arg("-o")
+        .arg(&inside)
+        .arg("--force")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("also an input"));
+    assert_eq!(std::fs::read(&inside).unwrap(), before, "the walked input is untouched");
+    let leftovers: Vec<_> = std::fs::read_dir(share.join("HOST")).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left: {leftovers:?}");
     let same = dir.path().join("same.csv");
     let again = dir.path().join(".").join("same.csv");
     kbaudit()
