@@ -140,9 +140,17 @@ fn an_output_that_is_an_input_or_named_twice_is_refused_before_any_work() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("also an input"));
-    assert_eq!(std::fs::read(&inside).unwrap(), before, "the walked input is untouched");
+    assert_eq!(
+        std::fs::read(&inside).unwrap(),
+        before,
+        "the walked input is untouched"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(share.join("HOST")).unwrap().collect();
-    assert_eq!(leftovers.len(), 1, "no temporary file is left: {leftovers:?}");
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no temporary file is left: {leftovers:?}"
+    );
     let same = dir.path().join("same.csv");
     let again = dir.path().join(".").join("same.csv");
     kbaudit()

@@ -8,9 +8,9 @@
 //!
 //! - parses each line's `<elapsed>: ` prefix by hand;
 //! - classifies a line in full only when its first byte can start a line that matters (a
-//!   separator, a date, `Copied file:`, `Source:`, `Destination:`, anything not ASCII) or when a
-//!   multi-substring search (`aho-corasick`, with its SIMD Teddy prefilter) finds a keyword of a
-//!   line that matters in it. Probes are known by their first words and not searched at all;
+//!   separator, a date, anything not ASCII) or when the keyword search (`aho-corasick`, with its
+//!   SIMD Teddy prefilter) finds a keyword of a line that matters in it; that search is then not
+//!   repeated by the classification. Probes are known by their first words and not searched;
 //! - hands everything to the same [`RunSplitter`] as the careful reading.
 //!
 //! It gives up, and the caller reads the file the careful way, at the first sign of damage the
@@ -19,54 +19,9 @@
 //! or a line longer than [`run::MAX_LINE_BYTES`]. Giving up is always safe: the triggers are a
 //! superset of what the careful reading treats specially.
 
-use std::borrow::Cow;
-use std::sync::LazyLock;
-
-use aho_corasick::{AhoCorasick, MatchKind};
-
 use super::line::{self, Line};
 use super::run::{self, Record, Run, RunSplitter};
-
-/// The keywords of every line family that can change a run (all of [`line::classify`]'s, less
-/// those that only ever yield a probe, a check, an analysis or a branch line).
-const DECISIVE: &[&str] = &[
-    "started with following command line:",
-    " (version ",
-    "extended error code =",
-    "masked to ",
-    "Copied file:",
-    "Source:",
-    "Destination:",
-    "Old Information",
-    "New Information",
-    "Message displayed to the user:",
-    "User Input:",
-    "Registering",
-    "Uninstall Program",
-    "System Restore Point set",
-    "Package KB",
-    "migration is blocked",
-    "installation did not complete",
-    "Setup encountered an error",
-    "Setup canceled",
-    "Setup cancelled",
-    "Installation was canceled",
-    "Installation was cancelled",
-    "otpatch",
-    "OTPATCH",
-    "estart",
-    "ESTART",
-    "eboot",
-    "EBOOT",
-    "再起動",
-];
-
-static SEARCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostFirst)
-        .build(DECISIVE)
-        .expect("static keyword list builds")
-});
+use std::borrow::Cow;
 
 /// Splits `text` into runs, or `None` when the file needs the careful reading.
 pub fn split_runs(text: &str) -> Option<Vec<Run>> {
@@ -118,7 +73,17 @@ pub fn split_runs(text: &str) -> Option<Vec<Run>> {
             continue;
         };
         let message = &line[offset..];
-        if needs_classifying(message) {
+        let decisive = match first_words(message) {
+            FirstWords::Decide => Some(line::classify(message)),
+            FirstWords::Probe => None,
+            FirstWords::Search => {
+                let keywords = line::Keywords::scan(message);
+                keywords
+                    .decide()
+                    .then(|| line::classify_scanned(message, keywords))
+            }
+        };
+        if let Some(classified) = decisive {
             let record = Record {
                 line: number,
                 last_line: number,
@@ -126,7 +91,7 @@ pub fn split_runs(text: &str) -> Option<Vec<Run>> {
                 text: Cow::Borrowed(message),
                 is_name: false,
             };
-            splitter.record(&record, &line::classify(message));
+            splitter.record(&record, &classified);
         } else {
             splitter.plain(number, elapsed, message, || {
                 line::classify(message) != Line::Other
@@ -136,24 +101,34 @@ pub fn split_runs(text: &str) -> Option<Vec<Run>> {
     Some(splitter.finish())
 }
 
-/// Whether a message's first byte may start a line that matters without any keyword of
-/// [`DECISIVE`]: a separator, a date, `Copied file:`, `Source:`, `Destination:`, or anything
-/// unusual (white space classify would trim, a non-ASCII character); or any other line holding a
-/// keyword of [`DECISIVE`]. The probes are answered as `classify` answers them: by their first
-/// words, whatever follows.
-fn needs_classifying(message: &str) -> bool {
+/// What a message's first words say about it.
+enum FirstWords {
+    /// It may be a line that matters whatever its keywords: a separator, a date, or anything
+    /// unusual (white space classify would trim, a non-ASCII character). Classify it.
+    Decide,
+    /// A probe, as `classify` knows probes: by their first words, whatever follows.
+    Probe,
+    /// Anything else: it matters only if it holds a keyword of a line that can change a run.
+    Search,
+}
+
+fn first_words(message: &str) -> FirstWords {
     let m = message.trim_start_matches([' ', '\t']);
-    let anchored_probe = match m.as_bytes().first() {
-        None => return true,
-        Some(b'=' | b'0'..=b'9') => return true,
-        Some(&b) if b <= b' ' || b >= 0x80 => return true,
+    let probe = match m.as_bytes().first() {
+        None => return FirstWords::Decide,
+        Some(b'=' | b'0'..=b'9') => return FirstWords::Decide,
+        Some(&b) if b <= b' ' || b >= 0x80 => return FirstWords::Decide,
         Some(b'I') => m.starts_with("In Function"),
         Some(b'G') => m.starts_with("GetCatVersion"),
         Some(b'L') => m.starts_with("LoadFileQueues"),
         Some(b'A') => m.starts_with("AnalyzePhase"),
         Some(_) => false,
     };
-    !anchored_probe && SEARCHER.find(m).is_some()
+    if probe {
+        FirstWords::Probe
+    } else {
+        FirstWords::Search
+    }
 }
 
 /// Whether a ` <digits>[.,]<3 digits>:` that [`line::glued_record_starts`] could take for a

@@ -406,6 +406,41 @@ impl Found {
 
 /// Classifies one message (the text after the elapsed prefix).
 pub fn classify(message: &str) -> Line<'_> {
+    classify_with(message, Found::scan)
+}
+
+/// The keywords a message holds, searched once: [`Keywords::decide`] says whether any of them
+/// belongs to a line family that can change a run, and [`classify_scanned`] classifies the
+/// message without searching it again.
+#[derive(Clone, Copy)]
+pub struct Keywords(Found);
+
+impl Keywords {
+    /// Searches a message (trimmed, as [`classify`] searches it).
+    pub fn scan(message: &str) -> Self {
+        Keywords(Found::scan(message.trim()))
+    }
+
+    /// Whether a keyword of a line that can change a run is present (any but those that only
+    /// ever make a probe, a check, an analysis or a branch line).
+    pub fn decide(self) -> bool {
+        const ONLY_PLAIN: u64 = (1 << Kw::ForBranching as u32)
+            | (1 << Kw::Analyze as u32)
+            | (1 << Kw::CheckSystem as u32)
+            | (1 << Kw::SetProductTypes as u32)
+            | (1 << Kw::InFunction as u32)
+            | (1 << Kw::GetCatVersion as u32)
+            | (1 << Kw::LoadFileQueues as u32);
+        self.0.0 & !ONLY_PLAIN != 0
+    }
+}
+
+/// [`classify`] with the keywords already searched ([`Keywords::scan`] of the same message).
+pub fn classify_scanned(message: &str, keywords: Keywords) -> Line<'_> {
+    classify_with(message, |_| keywords.0)
+}
+
+fn classify_with(message: &str, scan: impl FnOnce(&str) -> Found) -> Line<'_> {
     let m = message.trim();
     let Some(&first) = m.as_bytes().first() else {
         return Line::Other;
@@ -421,7 +456,7 @@ pub fn classify(message: &str) -> Line<'_> {
     if let Some(line) = anchored(m) {
         return line;
     }
-    let found = Found::scan(m);
+    let found = scan(m);
     if found.0 == 0 {
         return Line::Other;
     }
@@ -592,10 +627,10 @@ fn failure(found: Found) -> Option<Failure> {
 
 /// Hotpatch wording is unverified beyond the two "disabled" lines, so read it by keywords.
 fn hotpatch_note(m: &str) -> HotpatchNote {
-    let lower = m.to_ascii_lowercase();
-    if lower.contains("disable") {
+    let has = |word: &str| contains_ignore_case(m, word);
+    if has("disable") {
         HotpatchNote::Disabled
-    } else if lower.contains("fail") || lower.contains("error") {
+    } else if has("fail") || has("error") {
         HotpatchNote::Failed
     } else if [
         "enabled",
@@ -605,7 +640,7 @@ fn hotpatch_note(m: &str) -> HotpatchNote {
         "using hotpatch",
     ]
     .iter()
-    .any(|w| lower.contains(w))
+    .any(|w| has(w))
     {
         HotpatchNote::Enabled
     } else {
@@ -636,6 +671,13 @@ fn restart_found(found: Found, text: &str) -> bool {
     ]
     .iter()
     .any(|w| lower.contains(w))
+}
+
+/// Whether `text` holds `word` (lower-case ASCII), whatever the case of its letters.
+fn contains_ignore_case(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
 }
 
 /// `<path> (<version>)` with the version optional; `path` may be empty (a pending delete).
