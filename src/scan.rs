@@ -318,25 +318,8 @@ fn sized_input(
     path: &Path,
     metadata: &std::fs::Metadata,
 ) -> Option<Input> {
-    if !metadata.is_file() {
-        return Some(problem(
-            path,
-            "not a regular file (a FIFO, socket or device?)".into(),
-        ));
-    }
     let id = file_id(path, metadata);
-    // FileId is Copy on Unix, a PathBuf elsewhere.
-    #[allow(clippy::clone_on_copy)]
-    if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
-        return None;
-    }
-    Some(Input {
-        path: path.to_path_buf(),
-        size: metadata.len(),
-        problem: None,
-        is_bad_path: false,
-        id,
-    })
+    regular_input(seen, path, metadata.is_file(), metadata.len(), id)
 }
 
 /// A walked file known from its directory entry alone (no `stat`).
@@ -345,21 +328,31 @@ fn unsized_input(
     entry: &walkdir::DirEntry,
     device: Option<u64>,
 ) -> Option<Input> {
-    let path = entry.path();
-    if !entry.file_type().is_file() {
+    let id = entry_id(entry, device);
+    regular_input(seen, entry.path(), entry.file_type().is_file(), 0, id)
+}
+
+fn regular_input(
+    seen: &mut std::collections::HashSet<FileId>,
+    path: &Path,
+    is_file: bool,
+    size: u64,
+    id: Option<FileId>,
+) -> Option<Input> {
+    if !is_file {
         return Some(problem(
             path,
             "not a regular file (a FIFO, socket or device?)".into(),
         ));
     }
-    let id = entry_id(entry, device);
+    // FileId is Copy on Unix, a PathBuf elsewhere.
     #[allow(clippy::clone_on_copy)]
     if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
         return None;
     }
     Some(Input {
         path: path.to_path_buf(),
-        size: 0,
+        size,
         problem: None,
         is_bad_path: false,
         id,

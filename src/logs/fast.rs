@@ -30,25 +30,10 @@ pub fn split_runs(text: &str) -> Option<Vec<Run>> {
         return None;
     }
     let mut splitter = RunSplitter::new(false);
-    let mut start = 0usize;
-    let mut number = 0u32;
-    while start < bytes.len() {
-        number = number.saturating_add(1);
-        // Line breaks as the careful reading takes them: CRLF, LF, or a lone CR.
-        let (end, next) = match memchr::memchr2(b'\r', b'\n', &bytes[start..]) {
-            Some(i) => {
-                let end = start + i;
-                let crlf = bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n');
-                (end, end + if crlf { 2 } else { 1 })
-            }
-            None => (bytes.len(), bytes.len()),
-        };
-        let line_start = start;
-        start = next;
-        if end - line_start > run::MAX_LINE_BYTES {
+    for (number, raw) in run::physical_lines(text) {
+        if raw.len() > run::MAX_LINE_BYTES {
             return None;
         }
-        let raw = &text[line_start..end];
         // Trailing white space is not part of a record (only look when there may be some).
         let line = match raw.as_bytes().last() {
             Some(&b) if b > b' ' && b < 0x80 => raw,
@@ -132,29 +117,9 @@ fn first_words(message: &str) -> FirstWords {
 }
 
 /// Whether a ` <digits>[.,]<3 digits>:` that [`line::glued_record_starts`] could take for a
-/// glued record occurs anywhere (a superset of its rule: any white space or the end after the
-/// colon, any number of digits).
+/// glued record occurs anywhere (a superset of its rule, over the whole text at once).
 fn has_glued_candidate(bytes: &[u8]) -> bool {
-    memchr::memchr_iter(b':', bytes).any(|colon| {
-        if colon < 6 {
-            return false;
-        }
-        if bytes.get(colon + 1).is_some_and(|&b| b > b' ' && b < 0x80) {
-            return false;
-        }
-        let millis = &bytes[colon - 3..colon];
-        if !millis.iter().all(u8::is_ascii_digit) || !matches!(bytes[colon - 4], b'.' | b',') {
-            return false;
-        }
-        let secs_end = colon - 4;
-        let digits = bytes[..secs_end]
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        let start = secs_end - digits;
-        digits > 0 && start > 0 && bytes[start - 1] == b' '
-    })
+    memchr::memchr_iter(b':', bytes).any(|colon| line::glued_start(bytes, colon, true).is_some())
 }
 
 #[cfg(test)]

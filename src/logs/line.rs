@@ -55,24 +55,42 @@ pub fn prefix_len(line: &[u8]) -> Option<(u64, usize)> {
 /// Anchored on the colon, which is much rarer in a line than a space.
 pub fn glued_record_starts(line: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = line.as_bytes();
-    memchr::memchr_iter(b':', bytes).filter_map(move |colon| {
-        if bytes.get(colon + 1).is_some_and(|&b| b != b' ') || colon < 6 {
-            return None;
-        }
-        let millis = &bytes[colon - 3..colon];
-        if !millis.iter().all(u8::is_ascii_digit) || !matches!(bytes[colon - 4], b'.' | b',') {
-            return None;
-        }
-        let secs_end = colon - 4;
-        let digits = bytes[..secs_end]
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        let start = secs_end - digits;
-        let preceded_by_space = start > 0 && bytes[start - 1] == b' ';
-        ((1..=9).contains(&digits) && preceded_by_space).then_some(start)
-    })
+    memchr::memchr_iter(b':', bytes).filter_map(move |colon| glued_start(bytes, colon, false))
+}
+
+/// Where the glued record whose prefix ends at `colon` starts: 1 to 9 digits after a space,
+/// `.` or `,`, 3 digits, the colon, then a space or the end of the line. `loose` widens the rule
+/// for a whole text rather than one trimmed line (any number of digits; any white space, line
+/// break or non-ASCII byte after the colon), so that it finds a superset.
+pub(crate) fn glued_start(bytes: &[u8], colon: usize, loose: bool) -> Option<usize> {
+    if colon < 6 {
+        return None;
+    }
+    let ends_prefix = match bytes.get(colon + 1) {
+        None => true,
+        Some(&b) if loose => b <= b' ' || b >= 0x80,
+        Some(&b) => b == b' ',
+    };
+    let millis = &bytes[colon - 3..colon];
+    if !ends_prefix
+        || !millis.iter().all(u8::is_ascii_digit)
+        || !matches!(bytes[colon - 4], b'.' | b',')
+    {
+        return None;
+    }
+    let secs_end = colon - 4;
+    let digits = bytes[..secs_end]
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let start = secs_end - digits;
+    let counted = if loose {
+        digits > 0
+    } else {
+        (1..=9).contains(&digits)
+    };
+    (counted && start > 0 && bytes[start - 1] == b' ').then_some(start)
 }
 
 /// `YYYY/MM/DD HH:MM:SS.mmm`, optionally followed by `(local)` or other words.

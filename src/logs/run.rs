@@ -34,7 +34,7 @@ pub struct FileNotes {
 }
 
 /// Splits text on CRLF, LF or a lone CR. Yields 1-based line numbers.
-fn physical_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
+pub(crate) fn physical_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
     let bytes = text.as_bytes();
     let mut start = 0usize;
     let mut number = 0u32;
