@@ -200,8 +200,7 @@ pub fn stream_unsized<'scope>(
 ) -> WalkStream {
     let (sender, receiver) = std::sync::mpsc::sync_channel(AHEAD);
     let found = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let walking = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let (counter, running) = (found.clone(), walking.clone());
+    let counter = found.clone();
     scope.spawn(move || {
         let mut seen = std::collections::HashSet::new();
         match std::fs::metadata(&root) {
@@ -228,13 +227,8 @@ pub fn stream_unsized<'scope>(
                 let _ = sender.send(bad);
             }
         }
-        running.store(false, std::sync::atomic::Ordering::Relaxed);
     });
-    WalkStream {
-        receiver,
-        found,
-        walking,
-    }
+    WalkStream { receiver, found }
 }
 
 /// How many inputs a streamed walk may find ahead of the work (about 200 bytes each).
@@ -244,7 +238,6 @@ const AHEAD: usize = 10_000;
 pub struct WalkStream {
     receiver: std::sync::mpsc::Receiver<Input>,
     found: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    walking: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl WalkStream {
@@ -259,16 +252,12 @@ impl WalkStream {
         WalkStream {
             receiver,
             found: std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(found)),
-            walking: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
-    /// Inputs found so far, and whether the walk is still going.
-    pub fn found(&self) -> (usize, bool) {
-        (
-            self.found.load(std::sync::atomic::Ordering::Relaxed),
-            self.walking.load(std::sync::atomic::Ordering::Relaxed),
-        )
+    /// Inputs found so far.
+    pub fn found(&self) -> usize {
+        self.found.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -293,11 +282,6 @@ pub fn in_shard(inputs: Vec<Input>, shard: Option<crate::shard::Shard>) -> Vec<I
         .into_iter()
         .filter(|i| crate::shard::keeps(shard, &i.path.to_string_lossy()))
         .collect()
-}
-
-/// Whether nothing at all could be used: every input is a problem (exit code 2).
-pub fn nothing_usable(inputs: &[Input]) -> bool {
-    !inputs.is_empty() && inputs.iter().all(|i| i.problem.is_some())
 }
 
 /// The identity of a file, from its metadata (Unix) or its canonical path.
@@ -680,20 +664,21 @@ pub fn map_ordered<T, W, E>(
     inputs: &[Input],
     progress: &Progress,
     work: W,
-    mut emit: E,
+    emit: E,
 ) -> anyhow::Result<()>
 where
     T: Send,
     W: Fn(&Input) -> T + Sync,
     E: FnMut(&Input, T) -> anyhow::Result<()>,
 {
-    let mut done = 0;
-    for chunk in inputs.chunks(chunk_len(pool)) {
-        map_chunk(pool, chunk, progress, &work, &mut emit)?;
-        done += chunk.len();
-        progress.items_done(done);
-    }
-    Ok(())
+    let len = chunk_len(pool);
+    map_chunks(
+        pool,
+        inputs.chunks(len).map(std::borrow::Cow::Borrowed),
+        progress,
+        work,
+        emit,
+    )
 }
 
 /// [`map_ordered`] over a [`WalkStream`]: chunks are taken as the walk finds them, and the bar's
@@ -701,6 +686,28 @@ where
 pub fn map_streamed<T, W, E>(
     pool: &rayon::ThreadPool,
     inputs: &mut WalkStream,
+    progress: &Progress,
+    work: W,
+    emit: E,
+) -> anyhow::Result<()>
+where
+    T: Send,
+    W: Fn(&Input) -> T + Sync,
+    E: FnMut(&Input, T) -> anyhow::Result<()>,
+{
+    let len = chunk_len(pool);
+    let chunks = std::iter::from_fn(|| {
+        let chunk: Vec<Input> = inputs.by_ref().take(len).collect();
+        progress.set_total_items(inputs.found());
+        (!chunk.is_empty()).then_some(std::borrow::Cow::Owned(chunk))
+    });
+    map_chunks(pool, chunks, progress, work, emit)
+}
+
+/// Maps each chunk in parallel and emits its results in order, chunk after chunk.
+fn map_chunks<'a, T, W, E>(
+    pool: &rayon::ThreadPool,
+    chunks: impl Iterator<Item = std::borrow::Cow<'a, [Input]>>,
     progress: &Progress,
     work: W,
     mut emit: E,
@@ -711,16 +718,12 @@ where
     E: FnMut(&Input, T) -> anyhow::Result<()>,
 {
     let mut done = 0;
-    loop {
-        let chunk: Vec<Input> = inputs.by_ref().take(chunk_len(pool)).collect();
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        progress.set_total_items(inputs.found().0);
+    for chunk in chunks {
         map_chunk(pool, &chunk, progress, &work, &mut emit)?;
         done += chunk.len();
         progress.items_done(done);
     }
+    Ok(())
 }
 
 fn chunk_len(pool: &rayon::ThreadPool) -> usize {

@@ -83,7 +83,7 @@ pub(super) fn run(args: &LogsArgs, common: &Common) -> anyhow::Result<ExitCode> 
         let mut events_out =
             outputs.extra::<EventRow>("--events", args.events.as_deref(), "events")?;
         let pool = scan::thread_pool(common.threads)?;
-        let progress = Progress::items(common.progress_mode(), inputs.found().0, "logs");
+        let progress = Progress::items(common.progress_mode(), inputs.found(), "logs");
         let mut unreadable = 0usize;
         let mut run_count = 0usize;
         let (mut total, mut problems) = (0usize, 0usize);

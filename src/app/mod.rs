@@ -56,11 +56,8 @@ fn exit_code(some_failed: bool) -> ExitCode {
 /// The exit code after a run over `inputs`: 2 when none could be used at all (every path missing,
 /// empty of matching files, or not a regular file), else 1 when some failed, else 0.
 fn exit_code_for(inputs: &[crate::scan::Input], some_failed: bool) -> ExitCode {
-    if crate::scan::nothing_usable(inputs) {
-        ExitCode::from(EXIT_USAGE)
-    } else {
-        exit_code(some_failed)
-    }
+    let problems = inputs.iter().filter(|i| i.problem.is_some()).count();
+    exit_code_for_counts(inputs.len(), problems, some_failed)
 }
 
 /// [`exit_code_for`] from counts: `problems` of `total` inputs could not be used at all.

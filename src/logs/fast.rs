@@ -21,7 +21,6 @@
 
 use super::line::{self, Line};
 use super::run::{self, Record, Run, RunSplitter};
-use std::borrow::Cow;
 
 /// Splits `text` into runs, or `None` when the file needs the careful reading.
 pub fn split_runs(text: &str) -> Option<Vec<Run>> {
@@ -47,14 +46,7 @@ pub fn split_runs(text: &str) -> Option<Vec<Run>> {
             if !run::is_name_line(segment) {
                 return None;
             }
-            let record = Record {
-                line: number,
-                last_line: number,
-                elapsed_ms: None,
-                text: Cow::Borrowed(segment),
-                is_name: true,
-            };
-            splitter.record(&record, &Line::Other);
+            splitter.record(&Record::on_line(number, None, segment, true), &Line::Other);
             continue;
         };
         let message = &line[offset..];
@@ -69,13 +61,7 @@ pub fn split_runs(text: &str) -> Option<Vec<Run>> {
             }
         };
         if let Some(classified) = decisive {
-            let record = Record {
-                line: number,
-                last_line: number,
-                elapsed_ms: Some(elapsed),
-                text: Cow::Borrowed(message),
-                is_name: false,
-            };
+            let record = Record::on_line(number, Some(elapsed), message, false);
             splitter.record(&record, &classified);
         } else {
             splitter.plain(number, elapsed, message, || {

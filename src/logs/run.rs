@@ -136,13 +136,7 @@ impl Assembler {
                 let segment = &line[start..cut - 1];
                 start = cut;
                 if let Some((elapsed, message)) = line::elapsed_prefix(segment) {
-                    let record = Record {
-                        line: number,
-                        last_line: number,
-                        elapsed_ms: Some(elapsed),
-                        text: Cow::Borrowed(message),
-                        is_name: false,
-                    };
+                    let record = Record::on_line(number, Some(elapsed), message, false);
                     emit(&mut pending, Some(record));
                     continue;
                 }
@@ -165,13 +159,7 @@ impl Assembler {
                     previous.last_line = number;
                     continue;
                 }
-                let record = Record {
-                    line: number,
-                    last_line: number,
-                    elapsed_ms: None,
-                    text: Cow::Borrowed(segment),
-                    is_name,
-                };
+                let record = Record::on_line(number, None, segment, is_name);
                 emit(&mut pending, Some(record));
             }
         }
@@ -186,7 +174,24 @@ impl Assembler {
     }
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
+    /// A record of one physical line: timed by its prefix, or not (a name line, an unprefixed
+    /// line).
+    pub(crate) fn on_line(
+        number: u32,
+        elapsed_ms: Option<u64>,
+        text: &'a str,
+        is_name: bool,
+    ) -> Self {
+        Record {
+            line: number,
+            last_line: number,
+            elapsed_ms,
+            text: Cow::Borrowed(text),
+            is_name,
+        }
+    }
+
     fn into_owned(self) -> Record<'static> {
         Record {
             text: Cow::Owned(self.text.into_owned()),
