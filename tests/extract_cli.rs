@@ -2,7 +2,8 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::kbaudit;
+
 use cab::CompressionType;
 use predicates::prelude::*;
 
@@ -25,10 +26,6 @@ fn package(dir: &std::path::Path) -> (std::path::PathBuf, Vec<(String, Vec<u8>)>
     let path = dir.join("WindowsServer2003-KB123456-x86-ENU.exe");
     std::fs::write(&path, common::sfx_package(&cab)).unwrap();
     (path, files)
-}
-
-fn kbaudit() -> Command {
-    Command::cargo_bin("kbaudit").unwrap()
 }
 
 #[test]

@@ -3,16 +3,13 @@
 
 mod common;
 
+use common::kbaudit;
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command as Process, Stdio};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-
-fn kbaudit() -> Command {
-    Command::cargo_bin("kbaudit").unwrap()
-}
 
 fn binary() -> std::path::PathBuf {
     assert_cmd::cargo::cargo_bin("kbaudit")

@@ -1,14 +1,13 @@
 //! `kbaudit logs` as a user runs it: exit codes, output files, formats, determinism, bad input.
 
+mod common;
+
+use common::kbaudit;
+
 use std::io::Write;
 use std::process::Stdio;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-
-fn kbaudit() -> Command {
-    Command::cargo_bin("kbaudit").unwrap()
-}
 
 #[test]
 fn output_is_identical_whatever_the_thread_count() {

@@ -3,15 +3,12 @@
 
 mod common;
 
+use common::kbaudit;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use kbaudit::package::{self, hotpatch};
 use proptest::prelude::*;
-
-fn kbaudit() -> Command {
-    Command::cargo_bin("kbaudit").unwrap()
-}
 
 #[test]
 fn corpus_packages_rows_are_pinned() {

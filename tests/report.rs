@@ -3,22 +3,14 @@
 //! not blank). CI installs Chromium (`.ci/run`); locally the browser test says so and stops when
 //! there is none.
 
+mod common;
+
+use common::{FLEET, kbaudit};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use scraper::{Html, Selector};
-
-fn kbaudit() -> Command {
-    Command::cargo_bin("kbaudit").unwrap()
-}
-
-const FLEET: [&str; 4] = [
-    "--hosts",
-    "corpus/fleet/hosts.txt",
-    "--baseline",
-    "corpus/fleet/baseline.txt",
-];
 
 fn report(dir: &Path, extra: &[&Path]) -> PathBuf {
     let out = dir.join("report.html");

@@ -1,21 +1,13 @@
 //! Past one machine: `--shard K/N` runs merged with `kbaudit merge` equal one run byte for byte,
 //! `--files-from` equals the PATH arguments, and `state --from-runs` equals `state` on the logs.
 
+mod common;
+
+use common::{FLEET, kbaudit};
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-
-fn kbaudit() -> Command {
-    Command::cargo_bin("kbaudit").unwrap()
-}
-
-const FLEET: [&str; 4] = [
-    "--hosts",
-    "corpus/fleet/hosts.txt",
-    "--baseline",
-    "corpus/fleet/baseline.txt",
-];
 
 /// Runs `args` writing its table to `out` (and a matrix beside it for state).
 fn run_to(args: &[&str], extra: &[&str], out: &Path) -> Option<PathBuf> {

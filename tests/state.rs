@@ -1,16 +1,15 @@
 //! `kbaudit state`: the fleet's state per host and update, on the corpus plus its inventory and
 //! baseline, on synthetic shares made here, and as a property (input order does not matter).
 
+mod common;
+
+use common::kbaudit;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use proptest::prelude::*;
-
-fn kbaudit() -> Command {
-    Command::cargo_bin("kbaudit").unwrap()
-}
 
 fn fleet_args() -> Vec<&'static str> {
     vec![

@@ -3,14 +3,11 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::kbaudit;
+
 use kbaudit::pe::{parse_headers, resource, version};
 use predicates::prelude::*;
 use proptest::prelude::*;
-
-fn kbaudit() -> Command {
-    Command::cargo_bin("kbaudit").unwrap()
-}
 
 #[test]
 fn corpus_binaries_rows_are_pinned() {

@@ -2,15 +2,14 @@
 //! is a date-time, `0xf117` stays text, a hostile `=cmd|...` is a string, never a formula), row
 //! counts equal to the CSV's, continuation sheets and cut cells.
 
+mod common;
+
+use common::kbaudit;
+
 use std::collections::BTreeMap;
 
-use assert_cmd::Command;
 use calamine::{Data, Reader, open_workbook_auto};
 use kbaudit::output::Row;
-
-fn kbaudit() -> Command {
-    Command::cargo_bin("kbaudit").unwrap()
-}
 
 fn csv_rows(args: &[&str]) -> usize {
     let out = kbaudit().args(args).output().unwrap();

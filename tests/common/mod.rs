@@ -4,6 +4,19 @@
 
 pub mod share;
 
+/// The `kbaudit` binary of this build, for a command-line test.
+pub fn kbaudit() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("kbaudit").unwrap()
+}
+
+/// The corpus fleet's inventory and baseline, as `state` and `report` take them.
+pub const FLEET: [&str; 4] = [
+    "--hosts",
+    "corpus/fleet/hosts.txt",
+    "--baseline",
+    "corpus/fleet/baseline.txt",
+];
+
 use std::io::{Cursor, Write};
 
 /// Files to put in a cabinet: (name, content).
